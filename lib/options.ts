@@ -1,0 +1,128 @@
+import type { IncomingMessage } from 'node:http'
+import type { ServerOptions } from 'socket.io'
+import { FST_SOCKETS_OPTIONS_INVALID, FST_SOCKETS_ORIGINS_REQUIRED } from './errors.js'
+
+/**
+ * Options of the fastify-sockets plugin.
+ *
+ * @example
+ * ```ts
+ * await app.register(fastifySockets, {
+ *   allowedOrigins: ['https://app.example.com'],
+ *   requestTimeout: 10_000
+ * })
+ * ```
+ */
+export interface FastifySocketsOptions {
+  /**
+   * Exact origins (`scheme://host[:port]`, no path, no trailing slash) allowed to open a socket.
+   * Enforced at the handshake for websocket and polling alike. Required when `NODE_ENV=production`
+   * unless `allowRequest` is given.
+   * @default undefined (any origin)
+   */
+  allowedOrigins?: string[]
+  /**
+   * Whether a handshake without an `Origin` header (Node clients, native apps) passes the
+   * `allowedOrigins` check. Browsers always send `Origin`, so refusing origin-less clients does not
+   * protect against cross-site hijacking; set `false` to refuse them anyway.
+   * @default true
+   */
+  allowNoOrigin?: boolean
+  /**
+   * Decides whether a handshake may connect (Sails' `beforeConnect`). Runs after the origin check.
+   * Return `false` (or throw) to refuse: the client gets a `connect_error`.
+   */
+  allowRequest?: (handshake: IncomingMessage) => boolean | Promise<boolean>
+  /**
+   * Deadline of one virtual request in milliseconds; past it the socket gets a 504 JWR.
+   * @default 30000
+   */
+  requestTimeout?: number
+  /**
+   * socket.io `ServerOptions`, passed through. `allowRequest` belongs to the plugin option of the same name.
+   * @default { allowEIO3: true } (so sails.io.js 1.2.1 clients connect)
+   */
+  socketio?: Partial<ServerOptions>
+}
+
+/** The options after validation and defaults; frozen. */
+export interface ResolvedOptions {
+  readonly allowedOrigins: ReadonlySet<string> | undefined
+  readonly allowNoOrigin: boolean
+  readonly allowRequest: FastifySocketsOptions['allowRequest']
+  readonly requestTimeout: number
+  readonly socketio: Partial<ServerOptions>
+}
+
+const KNOWN = new Set<string>(['allowedOrigins', 'allowNoOrigin', 'allowRequest', 'requestTimeout', 'socketio'])
+
+function isPlainObject (value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/** Parses an exact origin; returns the normalised form or a reason it is not one. */
+export function checkOrigin (origin: unknown): { origin: string } | { reason: string } {
+  if (typeof origin !== 'string' || origin.length === 0) return { reason: 'not a non-empty string' }
+  let url: URL
+  try { url = new URL(origin) } catch { return { reason: 'not a URL' } }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { reason: 'scheme must be http or https' }
+  if (url.origin !== origin) {
+    return { reason: `not an exact origin (did you mean '${url.origin}'? no path, no trailing slash, no default port)` }
+  }
+  return { origin }
+}
+
+/**
+ * Validates the options up front: an invalid value is an error, never silently replaced by a default.
+ * @throws FST_SOCKETS_OPTIONS_INVALID, FST_SOCKETS_ORIGINS_REQUIRED
+ */
+export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  const opts = input ?? {}
+  if (!isPlainObject(opts)) throw new FST_SOCKETS_OPTIONS_INVALID('options must be an object')
+  for (const key of Object.keys(opts)) {
+    if (!KNOWN.has(key)) throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option '${key}'`)
+  }
+
+  let allowedOrigins: Set<string> | undefined
+  if (opts.allowedOrigins !== undefined) {
+    if (!Array.isArray(opts.allowedOrigins)) throw new FST_SOCKETS_OPTIONS_INVALID('allowedOrigins must be an array of origins')
+    allowedOrigins = new Set()
+    for (const entry of opts.allowedOrigins) {
+      const checked = checkOrigin(entry)
+      if ('reason' in checked) throw new FST_SOCKETS_OPTIONS_INVALID(`allowedOrigins entry '${String(entry)}' is ${checked.reason}`)
+      allowedOrigins.add(checked.origin)
+    }
+  }
+
+  if (opts.allowNoOrigin !== undefined && typeof opts.allowNoOrigin !== 'boolean') {
+    throw new FST_SOCKETS_OPTIONS_INVALID('allowNoOrigin must be a boolean')
+  }
+  if (opts.allowRequest !== undefined && typeof opts.allowRequest !== 'function') {
+    throw new FST_SOCKETS_OPTIONS_INVALID('allowRequest must be a function')
+  }
+  const requestTimeout = opts.requestTimeout ?? 30_000
+  if (typeof requestTimeout !== 'number' || !Number.isInteger(requestTimeout) || requestTimeout <= 0 || requestTimeout > 2 ** 31 - 1) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('requestTimeout must be a positive integer of milliseconds')
+  }
+  if (opts.socketio !== undefined && !isPlainObject(opts.socketio)) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('socketio must be an object of socket.io ServerOptions')
+  }
+  const socketio = (opts.socketio ?? {}) as Partial<ServerOptions>
+  if ('allowRequest' in socketio) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('use the plugin option allowRequest, not socketio.allowRequest (the plugin composes it with the origin check)')
+  }
+
+  if (env.NODE_ENV === 'production' && allowedOrigins === undefined && opts.allowRequest === undefined) {
+    throw new FST_SOCKETS_ORIGINS_REQUIRED()
+  }
+
+  return Object.freeze({
+    allowedOrigins,
+    allowNoOrigin: (opts.allowNoOrigin as boolean | undefined) ?? true,
+    allowRequest: opts.allowRequest as FastifySocketsOptions['allowRequest'],
+    requestTimeout,
+    socketio: { allowEIO3: true, ...socketio }
+  })
+}

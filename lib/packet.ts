@@ -1,0 +1,208 @@
+import type { IncomingHttpHeaders } from 'node:http'
+
+// Turns an untrusted sails.io.js request envelope `{ method, url, headers, data }` into the parts
+// of a Fastify request, or a reason to refuse it. Pure functions: no Fastify, no socket.io.
+
+/** The seven verbs sails.io.js emits as event names. */
+export const VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const
+export type Verb = typeof VERBS[number]
+
+export const LIMITS = Object.freeze({
+  urlLength: 2048,
+  headerCount: 64,
+  headerValueLength: 8192,
+  depth: 32
+})
+
+/**
+ * Client headers that never override the handshake's or the plugin's own. `host`, `origin` and
+ * `x-forwarded-*`/`forwarded`/`x-real-ip` would let a client lie about where it connects from;
+ * framing headers (`content-length`, `transfer-encoding`, `content-type`, ...) are the plugin's to set
+ * because it serialises the body; `accept-encoding` would make a compression plugin hand us bytes
+ * we cannot put in a JWR. `cookie` may be given per request only when the handshake had none (as in Sails).
+ */
+export const DENIED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  'host', 'origin', 'referer', 'forwarded', 'x-real-ip',
+  'content-length', 'content-type', 'transfer-encoding', 'content-encoding', 'accept-encoding',
+  'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-connection', 'http2-settings'
+])
+
+/** Handshake headers that describe the transport, not the client; they never reach a virtual request. */
+const TRANSPORT_HEADERS: ReadonlySet<string> = new Set([
+  'content-length', 'content-type', 'transfer-encoding', 'content-encoding', 'accept-encoding',
+  'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-connection', 'http2-settings',
+  'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol'
+])
+
+function isDenied (name: string): boolean {
+  return DENIED_REQUEST_HEADERS.has(name) || name.startsWith('x-forwarded-') || name.startsWith(':')
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+// eslint-disable-next-line no-control-regex
+const CTL = /[\u0000-\u001f\u007f]/
+// eslint-disable-next-line no-control-regex
+const HEADER_VALUE_BAD = /[\r\n\u0000]/
+
+/**
+ * Headers every virtual request of one socket starts from: the handshake's, less transport headers.
+ * Computed once per connection.
+ */
+export function baseHeaders (handshake: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = Object.create(null)
+  for (const name of Object.keys(handshake)) {
+    if (TRANSPORT_HEADERS.has(name)) continue
+    const value = handshake[name]
+    if (typeof value === 'string') out[name] = value
+    else if (Array.isArray(value)) out[name] = value.join(name === 'cookie' ? '; ' : ', ')
+  }
+  return out
+}
+
+export function isPlainObject (value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/**
+ * Finds a key that could poison a prototype (`__proto__` anywhere; `constructor` holding an object,
+ * the `constructor.prototype` form Fastify's JSON parser refuses too), or nesting past the limit.
+ * Iterative, so a deeply nested payload cannot overflow the stack.
+ */
+export function findUnsafeKey (root: unknown): string | undefined {
+  if (root === null || typeof root !== 'object') return undefined
+  const stack: Array<[unknown, number]> = [[root, 0]]
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number]
+    if (depth > LIMITS.depth) return `nesting deeper than ${LIMITS.depth}`
+    if (Array.isArray(node)) {
+      for (const item of node) if (item !== null && typeof item === 'object') stack.push([item, depth + 1])
+      continue
+    }
+    for (const key of Object.keys(node as object)) {
+      const value = (node as Record<string, unknown>)[key]
+      if (key === '__proto__') return "a '__proto__' key"
+      if (key === 'constructor' && value !== null && typeof value === 'object') return "a 'constructor' object key"
+      if (value !== null && typeof value === 'object') stack.push([value, depth + 1])
+    }
+  }
+  return undefined
+}
+
+/** What a valid envelope becomes. */
+export interface RequestParts {
+  method: Uppercase<Verb>
+  url: string
+  headers: Record<string, string>
+  /** JSON text of the body, for verbs that carry one and only when `data` was given. */
+  payload: string | undefined
+}
+
+export type ParseResult = { ok: true, parts: RequestParts } | { ok: false, reason: string }
+
+function fail (reason: string): ParseResult {
+  return { ok: false, reason }
+}
+
+function checkUrl (url: unknown): string | undefined {
+  if (typeof url !== 'string') return url === undefined ? 'no url' : 'url must be a string'
+  if (url.length === 0 || url.length > LIMITS.urlLength) return `url length must be 1..${LIMITS.urlLength}`
+  if (url[0] !== '/' || url[1] === '/' || url[1] === '\\') return 'url must be a path starting with a single /'
+  if (url.includes('\\') || url.includes('#') || CTL.test(url)) return 'url holds a backslash, # or a control character'
+  return undefined
+}
+
+// Appends `data` of a GET/HEAD as query parameters: sails.io.js front ends send io.socket.get('/user', { name }).
+// Own keys only, through URLSearchParams; objects are sent as JSON text (Sails blueprints read `where` that way).
+function appendQuery (url: string, data: Record<string, unknown>): string | { reason: string } {
+  const params = new URLSearchParams()
+  for (const key of Object.keys(data)) {
+    const value = data[key]
+    if (value === undefined) continue
+    if (Array.isArray(value)) {
+      for (const item of value) params.append(key, typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item))
+    } else if (value !== null && typeof value === 'object') {
+      params.append(key, JSON.stringify(value))
+    } else {
+      params.append(key, String(value))
+    }
+  }
+  const query = params.toString()
+  if (query.length === 0) return url
+  const merged = url + (url.includes('?') ? '&' : '?') + query
+  if (merged.length > LIMITS.urlLength * 4) return { reason: 'query built from data is too long' }
+  return merged
+}
+
+/**
+ * Validates an envelope received on the `verb` event and builds the request parts.
+ * `base` are the socket's handshake headers; `handshakeHasCookie` decides whether a per-request cookie may apply.
+ */
+export function parseEnvelope (verb: Verb, envelope: unknown, base: Record<string, string>, handshakeHasCookie: boolean): ParseResult {
+  if (!isPlainObject(envelope)) return fail('the request must be an object { method, url, headers, data }')
+  const unsafe = findUnsafeKey(envelope)
+  if (unsafe !== undefined) return fail(`the request holds ${unsafe}`)
+
+  const method = envelope.method
+  if (method !== undefined && (typeof method !== 'string' || method.toLowerCase() !== verb)) {
+    return fail(`method '${String(method)}' does not match the '${verb}' event`)
+  }
+  const urlProblem = checkUrl(envelope.url)
+  if (urlProblem !== undefined) return fail(urlProblem)
+  let url = envelope.url as string
+
+  const headers: Record<string, string> = Object.assign(Object.create(null), base)
+  const given = envelope.headers
+  if (given !== undefined && given !== null) {
+    if (!isPlainObject(given)) return fail('headers must be an object of strings')
+    const names = Object.keys(given)
+    if (names.length > LIMITS.headerCount) return fail(`more than ${LIMITS.headerCount} headers`)
+    for (const rawName of names) {
+      if (!TOKEN.test(rawName)) return fail(`header name '${rawName.slice(0, 64)}' is not a token`)
+      let value = given[rawName]
+      if (value === undefined || value === null) continue
+      if (typeof value === 'number' || typeof value === 'boolean') value = String(value)
+      if (typeof value !== 'string') return fail(`header '${rawName}' must be a string`)
+      if (value.length > LIMITS.headerValueLength) return fail(`header '${rawName}' is longer than ${LIMITS.headerValueLength}`)
+      if (HEADER_VALUE_BAD.test(value)) return fail(`header '${rawName}' holds CR, LF or NUL`)
+      const name = rawName.toLowerCase()
+      if (isDenied(name)) continue
+      if (name === 'cookie' && handshakeHasCookie) continue
+      headers[name] = value
+    }
+  }
+
+  const data = envelope.data
+  let payload: string | undefined
+  if (verb === 'get' || verb === 'head') {
+    if (data !== undefined && data !== null) {
+      if (!isPlainObject(data)) return fail(`data of a ${verb} must be an object of query parameters`)
+      const merged = appendQuery(url, data)
+      if (typeof merged !== 'string') return fail(merged.reason)
+      url = merged
+    }
+  } else if (data !== undefined) {
+    payload = JSON.stringify(data)
+    headers['content-type'] = 'application/json'
+  }
+
+  return { ok: true, parts: { method: verb.toUpperCase() as Uppercase<Verb>, url, headers, payload } }
+}
+
+const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]*)?$/
+
+/**
+ * Checks the `__sails_io_sdk_version` a sails.io.js client sends at the handshake.
+ * Absent: fine (plain socket.io clients). Present: must be semver >= 0.11.0 (Sails' own gate,
+ * without its crash on a non-semver value).
+ */
+export function checkSdkVersion (version: unknown): string | undefined {
+  if (version === undefined) return undefined
+  if (typeof version !== 'string') return 'not a string'
+  const m = SEMVER.exec(version)
+  if (m === null) return `'${version.slice(0, 32)}'`
+  const major = Number(m[1]); const minor = Number(m[2])
+  if (major === 0 && minor < 11) return `'${version}'`
+  return undefined
+}

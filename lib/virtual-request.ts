@@ -1,0 +1,224 @@
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import inject from 'light-my-request'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Socket } from 'socket.io'
+import { kSocketContext } from './symbols.js'
+import { VERBS, type Verb, parseEnvelope, baseHeaders, checkSdkVersion, type RequestParts } from './packet.js'
+import {
+  FST_SOCKETS_BAD_REQUEST, FST_SOCKETS_SDK_VERSION, FST_SOCKETS_REQUEST_TIMEOUT,
+  FST_SOCKETS_SERVER_CLOSING, FST_SOCKETS_DISPATCH_FAILED
+} from './errors.js'
+
+/** The JSON WebSocket Response a socket receives as the ack of a virtual request (sails.io.js shape). */
+export interface JWR<Body = unknown> {
+  body: Body
+  statusCode: number
+  headers: Record<string, string | string[]>
+}
+
+type Ack = (jwr: JWR) => void
+type Routing = (req: IncomingMessage, res: ServerResponse) => void
+
+/**
+ * Per-connection state. It is also what a virtual request carries on its raw request under
+ * `kSocketContext`, the channel `request.isSocket` reads and no HTTP input can reach.
+ */
+export interface SocketContext {
+  readonly socket: Socket
+  readonly base: Record<string, string>
+  readonly hasCookie: boolean
+  readonly sdkProblem: string | undefined
+  readonly pending: Set<Pending>
+  connected: boolean
+}
+
+interface Pending {
+  readonly ctx: SocketContext
+  readonly ack: Ack | undefined
+  readonly method: string
+  readonly url: string
+  timer: NodeJS.Timeout | undefined
+  settled: boolean
+}
+
+export interface VirtualRequestDeps {
+  routing: () => Routing
+  log: FastifyBaseLogger
+  requestTimeout: number
+}
+
+interface CodedError extends Error { code: string, statusCode?: number }
+
+/** Error body in the shape Fastify's default error handler sends over HTTP. */
+export function errorJwr (err: CodedError): JWR {
+  const statusCode = err.statusCode ?? 500
+  return {
+    body: { statusCode, code: err.code, error: STATUS_CODES[statusCode] ?? 'Error', message: err.message },
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8' }
+  }
+}
+
+// Called by light-my-request with `this` = the socket context (its `server` option), so one function
+// serves every request without a closure per packet.
+function makeDispatch (getRouting: () => Routing) {
+  return function dispatch (this: SocketContext, req: IncomingMessage, res: ServerResponse): void {
+    (req as unknown as Record<symbol, unknown>)[kSocketContext] = this
+    getRouting()(req, res)
+  }
+}
+
+// set-cookie never reaches the socket (as in Sails); the others describe the HTTP connection, not the answer.
+const HIDDEN_RESPONSE_HEADERS = new Set(['set-cookie', 'connection', 'keep-alive', 'transfer-encoding'])
+
+function toJwr (res: { statusCode: number, headers: Record<string, unknown>, payload: string }): JWR {
+  const headers: Record<string, string | string[]> = {}
+  for (const name of Object.keys(res.headers)) {
+    if (HIDDEN_RESPONSE_HEADERS.has(name)) continue
+    const value = res.headers[name]
+    if (typeof value === 'string' || Array.isArray(value)) headers[name] = value as string | string[]
+    else if (value !== undefined) headers[name] = String(value)
+  }
+  let body: unknown = res.payload
+  const type = headers['content-type']
+  if (typeof type === 'string' && type.includes('json') && res.payload.length > 0) {
+    try { body = JSON.parse(res.payload) } catch { /* not JSON after all: keep the text */ }
+  }
+  return { body, statusCode: res.statusCode, headers }
+}
+
+/**
+ * Runs socket packets through the Fastify request lifecycle and answers with JWRs.
+ * One instance per plugin registration.
+ */
+export class VirtualRequests {
+  readonly #deps: VirtualRequestDeps
+  readonly #dispatch: ReturnType<typeof makeDispatch>
+  readonly #contexts = new Set<SocketContext>()
+  #closing = false
+
+  constructor (deps: VirtualRequestDeps) {
+    this.#deps = deps
+    this.#dispatch = makeDispatch(deps.routing)
+  }
+
+  /** Number of virtual requests still waiting for an answer, all sockets together. */
+  get inFlight (): number {
+    let n = 0
+    for (const ctx of this.#contexts) n += ctx.pending.size
+    return n
+  }
+
+  /** Number of connected sockets this instance tracks. */
+  get connections (): number {
+    return this.#contexts.size
+  }
+
+  /** Binds the seven verb events of a newly connected socket. */
+  bind (socket: Socket): SocketContext {
+    const handshake = socket.handshake
+    const version = handshake.query.__sails_io_sdk_version ?? handshake.headers.__sails_io_sdk_version
+    const ctx: SocketContext = {
+      socket,
+      base: baseHeaders(handshake.headers),
+      hasCookie: typeof handshake.headers.cookie === 'string' && handshake.headers.cookie.length > 0,
+      sdkProblem: checkSdkVersion(version),
+      pending: new Set(),
+      connected: true
+    }
+    this.#contexts.add(ctx)
+    for (const verb of VERBS) {
+      socket.on(verb, (...args: unknown[]) => this.#onPacket(ctx, verb, args))
+    }
+    socket.once('disconnect', () => this.#onDisconnect(ctx))
+    return ctx
+  }
+
+  /** Stops taking requests; answers every pending one with 503 so no client waits on a closing server. */
+  close (): void {
+    this.#closing = true
+    for (const ctx of this.#contexts) {
+      for (const pending of ctx.pending) this.#answer(pending, errorJwr(new FST_SOCKETS_SERVER_CLOSING()))
+    }
+  }
+
+  #onPacket (ctx: SocketContext, verb: Verb, args: unknown[]): void {
+    const ack = typeof args[args.length - 1] === 'function' ? args.pop() as Ack : undefined
+    try {
+      if (this.#closing) return this.#refuse(ctx, ack, new FST_SOCKETS_SERVER_CLOSING())
+      if (args.length !== 1) {
+        return this.#refuse(ctx, ack, new FST_SOCKETS_BAD_REQUEST(`expected one request object and an ack, got ${args.length} arguments`))
+      }
+      if (ctx.sdkProblem !== undefined) return this.#refuse(ctx, ack, new FST_SOCKETS_SDK_VERSION(ctx.sdkProblem))
+      const parsed = parseEnvelope(verb, args[0], ctx.base, ctx.hasCookie)
+      if (!parsed.ok) return this.#refuse(ctx, ack, new FST_SOCKETS_BAD_REQUEST(parsed.reason))
+      this.#run(ctx, parsed.parts, ack)
+    } catch (err) {
+      // Nothing above should throw; if it does, the client still gets its one answer and the process lives.
+      this.#deps.log.error({ err, socketId: ctx.socket.id }, 'fastify-sockets: socket request failed')
+      this.#refuse(ctx, ack, new FST_SOCKETS_DISPATCH_FAILED((err as Error)?.message ?? String(err)))
+    }
+  }
+
+  #refuse (ctx: SocketContext, ack: Ack | undefined, err: CodedError): void {
+    if (ack !== undefined) {
+      ack(errorJwr(err))
+    } else {
+      this.#deps.log.warn({ socketId: ctx.socket.id, code: err.code }, `fastify-sockets: socket request dropped: ${err.message}`)
+    }
+  }
+
+  #run (ctx: SocketContext, parts: RequestParts, ack: Ack | undefined): void {
+    const pending: Pending = { ctx, ack, method: parts.method, url: parts.url, timer: undefined, settled: false }
+    ctx.pending.add(pending)
+    pending.timer = setTimeout(() => this.#timeout(pending), this.#deps.requestTimeout)
+    inject(this.#dispatch as never, {
+      method: parts.method,
+      url: parts.url,
+      // light-my-request fills a missing user-agent with its own name unless told it is absent
+      headers: parts.headers['user-agent'] === undefined ? { ...parts.headers, 'user-agent': undefined } : parts.headers,
+      payload: parts.payload,
+      remoteAddress: ctx.socket.handshake.address,
+      server: ctx as never,
+      validate: false
+    } as never, (err, res) => {
+      if (pending.settled) return
+      if (err != null || res === undefined) {
+        this.#deps.log.error({ err, socketId: ctx.socket.id }, 'fastify-sockets: dispatch failed')
+        return this.#answer(pending, errorJwr(new FST_SOCKETS_DISPATCH_FAILED(err?.message ?? 'no response')))
+      }
+      this.#answer(pending, toJwr(res as never))
+    })
+  }
+
+  #timeout (pending: Pending): void {
+    if (pending.settled) return
+    this.#deps.log.warn({ socketId: pending.ctx.socket.id, method: pending.method, url: pending.url },
+      `fastify-sockets: socket request timed out after ${this.#deps.requestTimeout} ms`)
+    this.#answer(pending, errorJwr(new FST_SOCKETS_REQUEST_TIMEOUT(this.#deps.requestTimeout)))
+  }
+
+  #answer (pending: Pending, jwr: JWR): void {
+    if (pending.settled) return
+    pending.settled = true
+    clearTimeout(pending.timer)
+    pending.ctx.pending.delete(pending)
+    // A socket that left gets no ack: there is nobody to read it.
+    if (pending.ack !== undefined && pending.ctx.connected) pending.ack(jwr)
+  }
+
+  #onDisconnect (ctx: SocketContext): void {
+    ctx.connected = false
+    this.#contexts.delete(ctx)
+    for (const pending of ctx.pending) {
+      pending.settled = true
+      clearTimeout(pending.timer)
+    }
+    ctx.pending.clear()
+  }
+}
+
+/** The socket context of a raw request, if it is a virtual request. */
+export function socketContextOf (raw: IncomingMessage): SocketContext | undefined {
+  return (raw as unknown as Record<symbol, SocketContext | undefined>)[kSocketContext]
+}

@@ -1,0 +1,64 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { io as ioClient, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from 'socket.io-client'
+import type { AddressInfo } from 'node:net'
+import fastifySockets, { type FastifySocketsOptions, type JWR } from '../../lib/index.js'
+
+// The smallest surface a tap test needs; structural so helpers do not depend on tap's types.
+export interface Teardown { teardown (fn: () => unknown): void }
+
+/**
+ * A Fastify app with the plugin, closed in teardown. `setup` adds routes before listen.
+ * Listens on port 0 unless `listen: false`.
+ */
+export async function buildApp (t: Teardown, opts: FastifySocketsOptions = {}, setup?: (app: FastifyInstance) => void | Promise<void>,
+  fastifyOpts: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify(fastifyOpts)
+  t.teardown(() => app.close())
+  await app.register(fastifySockets, opts)
+  if (setup !== undefined) await setup(app)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return app
+}
+
+export function urlOf (app: FastifyInstance): string {
+  const address = app.server.address() as AddressInfo
+  return `http://127.0.0.1:${address.port}`
+}
+
+/** A real socket.io-client 4 connection over TCP, closed in teardown; resolves once connected. */
+export async function connect (t: Teardown, app: FastifyInstance | string,
+  opts: Partial<ManagerOptions & SocketOptions> = {}): Promise<ClientSocket> {
+  const socket = ioClient(typeof app === 'string' ? app : urlOf(app), { transports: ['websocket'], reconnection: false, forceNew: true, ...opts })
+  t.teardown(() => { socket.close() })
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve())
+    socket.once('connect_error', reject)
+  })
+  return socket
+}
+
+/** Emits a sails.io.js-shaped request and resolves with the JWR (rejects after `timeout` ms without an ack). */
+export async function request (socket: ClientSocket, method: string, url: string, data?: unknown,
+  headers?: Record<string, string>, timeout = 5000): Promise<JWR> {
+  return await socket.timeout(timeout).emitWithAck(method, { method, url, data, headers: headers ?? {} }) as JWR
+}
+
+/** Resolves with the next `event` payload, or rejects after `ms`. */
+export function nextEvent<T = unknown> (socket: ClientSocket, event: string, ms = 2000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { socket.off(event, on); reject(new Error(`no '${event}' within ${ms} ms`)) }, ms)
+    function on (payload: T): void { clearTimeout(timer); resolve(payload) }
+    socket.once(event, on)
+  })
+}
+
+/** Collects every `event` payload a socket receives from now on. */
+export function collect<T = unknown> (socket: ClientSocket, event: string): T[] {
+  const seen: T[] = []
+  socket.on(event, (payload: T) => seen.push(payload))
+  return seen
+}
+
+export function delay (ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
