@@ -33,3 +33,15 @@ export const FST_SOCKETS_INVALID_ROOM = createError<[string]>(
   'FST_SOCKETS_INVALID_ROOM', 'Invalid room name: %s', 500, TypeError)
 export const FST_SOCKETS_INVALID_EVENT = createError<[string]>(
   'FST_SOCKETS_INVALID_EVENT', 'Invalid event name: %s', 500, TypeError)
+
+// ---- limits, handshake hooks and room guards (hardening) ----
+export const FST_SOCKETS_TOO_MANY_REQUESTS = createError<[number]>(
+  'FST_SOCKETS_TOO_MANY_REQUESTS', 'Too many socket requests in flight on this socket (maxInFlight is %d): wait for answers before sending more', 429)
+export const FST_SOCKETS_CONNECTION_REFUSED = createError(
+  'FST_SOCKETS_CONNECTION_REFUSED', 'Connection refused', 403)
+export const FST_SOCKETS_ROOM_LIMIT = createError<[number]>(
+  'FST_SOCKETS_ROOM_LIMIT', 'The socket is already in %d rooms (maxRoomsPerSocket): leave some first', 400)
+export const FST_SOCKETS_ROOM_NAME = createError<[string]>(
+  'FST_SOCKETS_ROOM_NAME', 'Room name refused: %s', 400)
+export const FST_SOCKETS_ROOM_RESERVED = createError<[string]>(
+  'FST_SOCKETS_ROOM_RESERVED', 'Room %s is reserved: only the server joins sockets to it (pass { allowReserved: true } if it really means to)', 403)

@@ -5,7 +5,7 @@ export { fastifySockets, errorCodes }
 export default fastifySockets
 
 export type { FastifySocketsOptions } from './options.js'
-export type { Sockets, SocketId, SocketTarget, Except, BroadcastOptions } from './sockets.js'
+export type { Sockets, SocketId, SocketTarget, Except, BroadcastOptions, JoinOptions, SocketsStats } from './sockets.js'
 export type { JWR } from './virtual-request.js'
 export type { SocketEvents, SocketRooms, EventName, EventPayload, RoomName } from './events.js'
 export { DENIED_REQUEST_HEADERS, VERBS } from './packet.js'

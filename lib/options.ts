@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import type { ServerOptions } from 'socket.io'
+import type { ServerOptions, Socket } from 'socket.io'
 import { FST_SOCKETS_OPTIONS_INVALID, FST_SOCKETS_ORIGINS_REQUIRED } from './errors.js'
 
 /**
@@ -39,6 +39,51 @@ export interface FastifySocketsOptions {
    */
   requestTimeout?: number
   /**
+   * Largest message a client may send, in bytes (socket.io's `maxHttpBufferSize`, for websocket frames and
+   * polling bodies alike). A bigger message closes that client's connection (`transport error`; polling gets
+   * a 413). Keep it at most Fastify's `bodyLimit` (1 MiB by default) so every body that arrives can be parsed.
+   * @default 100000
+   */
+  maxMessageSize?: number
+  /**
+   * Virtual requests one socket may have waiting for their answer. Past it the socket's further requests
+   * are answered at once with a 429 JWR (`FST_SOCKETS_TOO_MANY_REQUESTS`) without reaching a route; other
+   * sockets are not affected.
+   * @default 32
+   */
+  maxInFlight?: number
+  /**
+   * Rooms one socket may be in through `fastify.sockets.join` (its own id room is not counted). A join past
+   * it throws `FST_SOCKETS_ROOM_LIMIT` (400).
+   * @default 100
+   */
+  maxRoomsPerSocket?: number
+  /**
+   * Longest room name `fastify.sockets.join` accepts (at most 256, the cap on every room name). Longer,
+   * or holding control characters: `FST_SOCKETS_ROOM_NAME` (400).
+   * @default 128
+   */
+  maxRoomNameLength?: number
+  /**
+   * Room name prefixes only the server joins sockets to: `join` and `addRoomMembersToRooms` refuse them
+   * with `FST_SOCKETS_ROOM_RESERVED` (403) unless called with `{ allowReserved: true }`. Socket id rooms
+   * are always reserved.
+   * @default ['sails_model_']
+   */
+  reservedRoomPrefixes?: string[]
+  /**
+   * Runs for every socket after the handshake checks and before the client is told it is connected, so no
+   * request of that socket can arrive before it settles (a socket.io middleware). Join rooms, load the user,
+   * fill `socket.data` here. Throwing or rejecting refuses the socket: the error is logged, the client gets
+   * a `connect_error` with message `Connection refused` and `data.code` `FST_SOCKETS_CONNECTION_REFUSED`.
+   */
+  onConnection?: (socket: Socket) => void | Promise<void>
+  /**
+   * Runs once when a socket disconnects, with socket.io's reason (`client namespace disconnect`,
+   * `transport close`, `server shutting down`, ...). Its errors are logged, never thrown.
+   */
+  onDisconnect?: (socket: Socket, reason: string) => void | Promise<void>
+  /**
    * socket.io `ServerOptions`, passed through. `allowRequest` belongs to the plugin option of the same name.
    * @default { allowEIO3: true } (so sails.io.js 1.2.1 clients connect)
    */
@@ -51,10 +96,26 @@ export interface ResolvedOptions {
   readonly allowNoOrigin: boolean
   readonly allowRequest: FastifySocketsOptions['allowRequest']
   readonly requestTimeout: number
+  readonly maxMessageSize: number
+  readonly maxInFlight: number
+  readonly maxRoomsPerSocket: number
+  readonly maxRoomNameLength: number
+  readonly reservedRoomPrefixes: readonly string[]
+  readonly onConnection: FastifySocketsOptions['onConnection']
+  readonly onDisconnect: FastifySocketsOptions['onDisconnect']
   readonly socketio: Partial<ServerOptions>
 }
 
-const KNOWN = new Set<string>(['allowedOrigins', 'allowNoOrigin', 'allowRequest', 'requestTimeout', 'socketio'])
+const KNOWN = new Set<string>(['allowedOrigins', 'allowNoOrigin', 'allowRequest', 'requestTimeout', 'socketio',
+  'maxMessageSize', 'maxInFlight', 'maxRoomsPerSocket', 'maxRoomNameLength', 'reservedRoomPrefixes', 'onConnection', 'onDisconnect'])
+
+function positiveInteger (name: string, value: unknown, fallback: number, max: number): number {
+  const n = value ?? fallback
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n > max) {
+    throw new FST_SOCKETS_OPTIONS_INVALID(`${name} must be an integer in 1..${max}`)
+  }
+  return n
+}
 
 function isPlainObject (value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
@@ -113,6 +174,20 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
   if ('allowRequest' in socketio) {
     throw new FST_SOCKETS_OPTIONS_INVALID('use the plugin option allowRequest, not socketio.allowRequest (the plugin composes it with the origin check)')
   }
+  if ('maxHttpBufferSize' in socketio) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('use the plugin option maxMessageSize, not socketio.maxHttpBufferSize')
+  }
+  const maxMessageSize = positiveInteger('maxMessageSize', opts.maxMessageSize, 100_000, 2 ** 31 - 1)
+  const maxInFlight = positiveInteger('maxInFlight', opts.maxInFlight, 32, 1_000_000)
+  const maxRoomsPerSocket = positiveInteger('maxRoomsPerSocket', opts.maxRoomsPerSocket, 100, 1_000_000)
+  const maxRoomNameLength = positiveInteger('maxRoomNameLength', opts.maxRoomNameLength, 128, 256)
+  const prefixes = opts.reservedRoomPrefixes ?? ['sails_model_']
+  if (!Array.isArray(prefixes) || !prefixes.every((p) => typeof p === 'string' && p.length > 0)) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('reservedRoomPrefixes must be an array of non-empty strings')
+  }
+  for (const hook of ['onConnection', 'onDisconnect'] as const) {
+    if (opts[hook] !== undefined && typeof opts[hook] !== 'function') throw new FST_SOCKETS_OPTIONS_INVALID(`${hook} must be a function`)
+  }
 
   if (env.NODE_ENV === 'production' && allowedOrigins === undefined && opts.allowRequest === undefined) {
     throw new FST_SOCKETS_ORIGINS_REQUIRED()
@@ -123,6 +198,13 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
     allowNoOrigin: (opts.allowNoOrigin as boolean | undefined) ?? true,
     allowRequest: opts.allowRequest as FastifySocketsOptions['allowRequest'],
     requestTimeout,
+    maxMessageSize,
+    maxInFlight,
+    maxRoomsPerSocket,
+    maxRoomNameLength,
+    reservedRoomPrefixes: Object.freeze([...prefixes as string[]]),
+    onConnection: opts.onConnection as FastifySocketsOptions['onConnection'],
+    onDisconnect: opts.onDisconnect as FastifySocketsOptions['onDisconnect'],
     socketio: { allowEIO3: true, ...socketio }
   })
 }

@@ -6,7 +6,8 @@ import { VirtualRequests, socketContextOf } from './virtual-request.js'
 import { Sockets } from './sockets.js'
 import { EventRegistry } from './events.js'
 import { memoryMembership } from './membership.js'
-import { buildAllowRequest } from './handshake.js'
+import { buildAllowRequest, buildConnectionHook, buildDisconnectHook } from './handshake.js'
+import { RoomPolicy } from './room-policy.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,12 +26,19 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
 
   const io = new Server(fastify.server, {
     ...opts.socketio,
+    maxHttpBufferSize: opts.maxMessageSize,
     allowRequest: buildAllowRequest(opts, log)
   })
-  const requests = new VirtualRequests({ routing: () => fastify.routing, log, requestTimeout: opts.requestTimeout })
-  io.on('connection', (socket) => { requests.bind(socket) })
+  const requests = new VirtualRequests({ routing: () => fastify.routing, log, requestTimeout: opts.requestTimeout, maxInFlight: opts.maxInFlight })
+  const onConnection = buildConnectionHook(opts, log)
+  if (onConnection !== undefined) io.use(onConnection)
+  const onDisconnect = buildDisconnectHook(opts, log)
+  io.on('connection', (socket) => {
+    requests.bind(socket)
+    if (onDisconnect !== undefined) socket.once('disconnect', (reason) => { onDisconnect(socket, reason) })
+  })
 
-  fastify.decorate('sockets', new Sockets(io, memoryMembership(io), new EventRegistry()))
+  fastify.decorate('sockets', new Sockets(io, memoryMembership(io), new EventRegistry(), new RoomPolicy(io, opts), () => requests.inFlight))
   fastify.decorateRequest('isSocket', {
     getter (this: FastifyRequest) { return socketContextOf(this.raw) !== undefined }
   })

@@ -3,6 +3,7 @@ import type { Server, Socket } from 'socket.io'
 import { socketContextOf } from './virtual-request.js'
 import type { EventName, EventPayload, RoomName, EventRegistry } from './events.js'
 import type { Membership } from './membership.js'
+import type { RoomPolicy } from './room-policy.js'
 import { FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_NOT_SOCKET_REQUEST } from './errors.js'
 
 /** A socket id (every socket is alone in a room named after its id). */
@@ -11,6 +12,24 @@ export type SocketId = string
 export type SocketTarget = FastifyRequest | SocketId | ReadonlyArray<FastifyRequest | SocketId>
 /** Who a broadcast skips: a socket request, a socket id, a room, or an array of them. */
 export type Except = FastifyRequest | SocketId | RoomName | ReadonlyArray<FastifyRequest | SocketId | RoomName>
+
+export interface JoinOptions {
+  /**
+   * Let the call join reserved rooms: socket id rooms and the `reservedRoomPrefixes` (resource rooms).
+   * Only for names the server chose itself, never for a name that came from a client.
+   */
+  allowReserved?: boolean
+}
+
+/** Counters for health checks and leak tests. */
+export interface SocketsStats {
+  /** Sockets connected to this node. */
+  connections: number
+  /** Rooms on this node, without the sockets' own id rooms. */
+  rooms: number
+  /** Virtual requests of this node's sockets waiting for their answer. */
+  inFlight: number
+}
 
 export interface BroadcastOptions {
   /** Sockets that do not receive the message: a request (its socket), a socket id or a room. */
@@ -30,12 +49,30 @@ export class Sockets {
   readonly #io: Server
   readonly #membership: Membership
   readonly #registry: EventRegistry
+  readonly #policy: RoomPolicy | undefined
+  readonly #inFlight: () => number
 
   /** @internal built by the plugin */
-  constructor (io: Server, membership: Membership, registry: EventRegistry) {
+  constructor (io: Server, membership: Membership, registry: EventRegistry, policy?: RoomPolicy, inFlight: () => number = () => 0) {
     this.#io = io
     this.#membership = membership
     this.#registry = registry
+    this.#policy = policy
+    this.#inFlight = inFlight
+  }
+
+  /**
+   * Counters of this node: connected sockets, rooms (without id rooms), virtual requests in flight.
+   * @example
+   * ```ts
+   * app.get('/health', async () => app.sockets.stats())
+   * ```
+   */
+  stats (): SocketsStats {
+    const adapter = this.#io.of('/').adapter
+    let rooms = 0
+    for (const room of adapter.rooms.keys()) if (!adapter.sids.has(room)) rooms++
+    return { connections: this.#io.of('/').sockets.size, rooms, inFlight: this.#inFlight() }
   }
 
   /** The raw socket.io server: the escape hatch for anything this API does not cover. */
@@ -56,7 +93,8 @@ export class Sockets {
   }
 
   /**
-   * Adds sockets to one room or several.
+   * Adds sockets to one room or several. Reserved rooms (socket ids, `reservedRoomPrefixes`) are refused
+   * unless `options.allowReserved`; a socket of this node may not pass `maxRoomsPerSocket`.
    * @example
    * ```ts
    * app.get('/chat/join', async (request) => {
@@ -64,11 +102,13 @@ export class Sockets {
    *   return { joined: true }
    * })
    * ```
-   * @throws FST_SOCKETS_NOT_SOCKET_REQUEST for an HTTP request, FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_INVALID_ROOM
+   * @throws FST_SOCKETS_NOT_SOCKET_REQUEST for an HTTP request, FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_INVALID_ROOM,
+   * FST_SOCKETS_ROOM_NAME, FST_SOCKETS_ROOM_RESERVED, FST_SOCKETS_ROOM_LIMIT
    */
-  async join (target: SocketTarget, rooms: RoomName | readonly RoomName[]): Promise<void> {
+  async join (target: SocketTarget, rooms: RoomName | readonly RoomName[], options?: JoinOptions): Promise<void> {
     const names = this.#registry.checkRooms(rooms)
-    await this.#eachTarget(target, (socket) => { socket.join(names) }, (ids) =>
+    this.#policy?.checkNames(names, options?.allowReserved === true)
+    await this.#eachTarget(target, (socket) => { this.#policy?.checkCapacity(socket, names); socket.join(names) }, (ids) =>
       this.#membership.apply({ op: 'join', sources: ids, rooms: names }))
   }
 
@@ -104,9 +144,10 @@ export class Sockets {
    * await app.sockets.addRoomMembersToRooms('team:1', ['game:42'])
    * ```
    */
-  async addRoomMembersToRooms (sourceRoom: RoomName | SocketId, destRooms: RoomName | readonly RoomName[]): Promise<void> {
+  async addRoomMembersToRooms (sourceRoom: RoomName | SocketId, destRooms: RoomName | readonly RoomName[], options?: JoinOptions): Promise<void> {
     const source = this.#registry.checkRoom(sourceRoom)
     const rooms = this.#registry.checkRooms(destRooms)
+    this.#policy?.checkNames(rooms, options?.allowReserved === true)
     await this.#membership.apply({ op: 'join', sources: [source], rooms })
   }
 

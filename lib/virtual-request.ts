@@ -6,7 +6,7 @@ import { kSocketContext } from './symbols.js'
 import { VERBS, type Verb, parseEnvelope, baseHeaders, checkSdkVersion, type RequestParts } from './packet.js'
 import {
   FST_SOCKETS_BAD_REQUEST, FST_SOCKETS_SDK_VERSION, FST_SOCKETS_REQUEST_TIMEOUT,
-  FST_SOCKETS_SERVER_CLOSING, FST_SOCKETS_DISPATCH_FAILED
+  FST_SOCKETS_SERVER_CLOSING, FST_SOCKETS_DISPATCH_FAILED, FST_SOCKETS_TOO_MANY_REQUESTS
 } from './errors.js'
 
 /** The JSON WebSocket Response a socket receives as the ack of a virtual request (sails.io.js shape). */
@@ -30,6 +30,8 @@ export interface SocketContext {
   readonly sdkProblem: string | undefined
   readonly pending: Set<Pending>
   connected: boolean
+  /** Packets dropped without an ack so far; their log lines thin out as it grows (see #refuse). */
+  dropped: number
 }
 
 interface Pending {
@@ -45,6 +47,8 @@ export interface VirtualRequestDeps {
   routing: () => Routing
   log: FastifyBaseLogger
   requestTimeout: number
+  /** Requests one socket may have in flight; past it, 429 at once. */
+  maxInFlight: number
 }
 
 interface CodedError extends Error { code: string, statusCode?: number }
@@ -124,7 +128,8 @@ export class VirtualRequests {
       hasCookie: typeof handshake.headers.cookie === 'string' && handshake.headers.cookie.length > 0,
       sdkProblem: checkSdkVersion(version),
       pending: new Set(),
-      connected: true
+      connected: true,
+      dropped: 0
     }
     this.#contexts.add(ctx)
     for (const verb of VERBS) {
@@ -146,6 +151,7 @@ export class VirtualRequests {
     const ack = typeof args[args.length - 1] === 'function' ? args.pop() as Ack : undefined
     try {
       if (this.#closing) return this.#refuse(ctx, ack, new FST_SOCKETS_SERVER_CLOSING())
+      if (ctx.pending.size >= this.#deps.maxInFlight) return this.#refuse(ctx, ack, new FST_SOCKETS_TOO_MANY_REQUESTS(this.#deps.maxInFlight))
       if (args.length !== 1) {
         return this.#refuse(ctx, ack, new FST_SOCKETS_BAD_REQUEST(`expected one request object and an ack, got ${args.length} arguments`))
       }
@@ -163,8 +169,13 @@ export class VirtualRequests {
   #refuse (ctx: SocketContext, ack: Ack | undefined, err: CodedError): void {
     if (ack !== undefined) {
       ack(errorJwr(err))
-    } else {
-      this.#deps.log.warn({ socketId: ctx.socket.id, code: err.code }, `fastify-sockets: socket request dropped: ${err.message}`)
+      return
+    }
+    // One socket sending garbage must not flood the log: the first 10 drops are logged, then only
+    // the 16th, 32nd, 64th, ... (with the running count), so a flood of N costs about log2(N) lines.
+    const n = ++ctx.dropped
+    if (n <= 10 || (n & (n - 1)) === 0) {
+      this.#deps.log.warn({ socketId: ctx.socket.id, code: err.code, dropped: n }, `fastify-sockets: socket request dropped: ${err.message}`)
     }
   }
 
@@ -193,7 +204,8 @@ export class VirtualRequests {
 
   #timeout (pending: Pending): void {
     if (pending.settled) return
-    this.#deps.log.warn({ socketId: pending.ctx.socket.id, method: pending.method, url: pending.url },
+    // the path only: a query string may carry a token
+    this.#deps.log.warn({ socketId: pending.ctx.socket.id, method: pending.method, path: pending.url.split('?', 1)[0] },
       `fastify-sockets: socket request timed out after ${this.#deps.requestTimeout} ms`)
     this.#answer(pending, errorJwr(new FST_SOCKETS_REQUEST_TIMEOUT(this.#deps.requestTimeout)))
   }

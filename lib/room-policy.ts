@@ -1,0 +1,62 @@
+import type { Server, Socket } from 'socket.io'
+import { FST_SOCKETS_ROOM_LIMIT, FST_SOCKETS_ROOM_NAME, FST_SOCKETS_ROOM_RESERVED } from './errors.js'
+
+// What `join` may do with room names a client could have chosen. Socket ids are public and every
+// socket sits alone in a room named after its id, so a route that joins a client-chosen name could
+// otherwise put the caller into another socket's private room; prefixes the server uses for its own
+// rooms (resource rooms) are protected the same way.
+
+/** socket.io 4 socket ids (and Engine.IO ids, which EIO3 clients use as socket ids): 15 random bytes, base64url. */
+const SOCKET_ID_SHAPE = /^[A-Za-z0-9_-]{20}$/
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+
+export interface RoomPolicyOptions {
+  readonly maxRoomsPerSocket: number
+  readonly maxRoomNameLength: number
+  readonly reservedRoomPrefixes: readonly string[]
+}
+
+export class RoomPolicy {
+  readonly #io: Server
+  readonly #opts: RoomPolicyOptions
+
+  constructor (io: Server, opts: RoomPolicyOptions) {
+    this.#io = io
+    this.#opts = opts
+  }
+
+  /**
+   * Checks names about to be joined. Non-strings are left to the registry's own check.
+   * @throws FST_SOCKETS_ROOM_NAME, FST_SOCKETS_ROOM_RESERVED
+   */
+  checkNames (rooms: unknown, allowReserved: boolean): void {
+    const list: unknown[] = Array.isArray(rooms) ? rooms : [rooms]
+    for (const room of list) {
+      if (typeof room !== 'string') continue
+      if (room.length > this.#opts.maxRoomNameLength) {
+        throw new FST_SOCKETS_ROOM_NAME(`longer than ${this.#opts.maxRoomNameLength} characters (maxRoomNameLength)`)
+      }
+      if (CONTROL.test(room)) throw new FST_SOCKETS_ROOM_NAME('holds a control character')
+      if (!allowReserved && this.isReserved(room)) throw new FST_SOCKETS_ROOM_RESERVED(`'${room}'`)
+    }
+  }
+
+  /** A socket id (of a socket here, or shaped like one held elsewhere) or a reserved prefix. */
+  isReserved (room: string): boolean {
+    if (SOCKET_ID_SHAPE.test(room) || this.#io.of('/').sockets.has(room)) return true
+    for (const prefix of this.#opts.reservedRoomPrefixes) if (room.startsWith(prefix)) return true
+    return false
+  }
+
+  /**
+   * Checks that `socket` joining `rooms` stays within maxRoomsPerSocket (its own id room not counted;
+   * rooms it is already in cost nothing).
+   * @throws FST_SOCKETS_ROOM_LIMIT
+   */
+  checkCapacity (socket: Socket, rooms: readonly string[]): void {
+    let count = socket.rooms.size - (socket.rooms.has(socket.id) ? 1 : 0)
+    for (const room of new Set(rooms)) if (!socket.rooms.has(room)) count++
+    if (count > this.#opts.maxRoomsPerSocket) throw new FST_SOCKETS_ROOM_LIMIT(this.#opts.maxRoomsPerSocket)
+  }
+}
