@@ -6,6 +6,20 @@ import { FST_SOCKETS_CONNECTION_REFUSED } from './errors.js'
 
 type AllowRequest = (req: IncomingMessage, fn: (err: string | null | undefined, success: boolean) => void) => void
 
+// A browser leaves Origin out of a same-origin GET (so same-origin polling handshakes have none) but
+// also out of a cross-site *no-cors* GET, such as a <script src>. Engine.IO still speaks JSONP polling
+// (`j=` in the query), whose answer such a script can read: a page on any site could then open a
+// session with the user's cookies and learn its id. So an origin-less handshake is refused when it is
+// JSONP, or when the browser says (Sec-Fetch-Site) that it comes from another site.
+function noOriginRefusal (req: IncomingMessage, allowNoOrigin: boolean): string | undefined {
+  if (!allowNoOrigin) return 'no origin'
+  const site = req.headers['sec-fetch-site']
+  if (site === 'cross-site' || site === 'same-site') return 'no origin on a cross-site request'
+  const query = (req as IncomingMessage & { _query?: Record<string, unknown> })._query
+  if (query !== undefined && query.j !== undefined) return 'no origin on a JSONP handshake'
+  return undefined
+}
+
 /**
  * socket.io's `allowRequest`: the exact-origin check, then the user's own decision. It runs for the
  * polling handshake and the websocket upgrade alike; socket.io's `cors` option does not block a
@@ -18,10 +32,10 @@ export function buildAllowRequest (opts: ResolvedOptions, log: FastifyBaseLogger
   return (req, fn) => {
     if (allowedOrigins !== undefined) {
       const origin = req.headers.origin
-      const allowed = origin === undefined ? allowNoOrigin : allowedOrigins.has(origin)
-      if (!allowed) {
-        log.info({ origin: origin ?? null, address: req.socket?.remoteAddress }, 'fastify-sockets: handshake refused: origin not allowed')
-        return fn('origin not allowed', false)
+      const refusal = origin === undefined ? noOriginRefusal(req, allowNoOrigin) : allowedOrigins.has(origin) ? undefined : 'origin not allowed'
+      if (refusal !== undefined) {
+        log.info({ origin: origin ?? null, address: req.socket?.remoteAddress }, `fastify-sockets: handshake refused: ${refusal}`)
+        return fn(refusal, false)
       }
     }
     if (allowRequest === undefined) return fn(null, true)

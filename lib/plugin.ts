@@ -8,6 +8,10 @@ import { EventRegistry } from './events.js'
 import { memoryMembership } from './membership.js'
 import { buildAllowRequest, buildConnectionHook, buildDisconnectHook } from './handshake.js'
 import { RoomPolicy } from './room-policy.js'
+import { drainConnections, forceCloseConnections } from './shutdown.js'
+
+/** How long `fastify.close()` waits for polling clients to read their disconnect before cutting them off. */
+const CLOSE_GRACE_MS = 1000
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -55,9 +59,12 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
   fastify.addHook('preClose', async () => {
     requests.close()
     io.local.disconnectSockets(true)
+    // polling clients read their disconnect on their next poll: give them a moment, while the server still listens
+    await drainConnections(io, CLOSE_GRACE_MS)
   })
   fastify.addHook('onClose', async () => {
     await io.close()
+    forceCloseConnections(io)
   })
 }
 
