@@ -8,7 +8,7 @@ import { EventRegistry } from './events.js'
 import { memoryMembership } from './membership.js'
 import { buildAllowRequest, buildConnectionHook, buildDisconnectHook } from './handshake.js'
 import { RoomPolicy } from './room-policy.js'
-import { drainConnections, forceCloseConnections } from './shutdown.js'
+import { drainConnections, forceCloseTransports, openTransports } from './shutdown.js'
 
 /** How long `fastify.close()` waits for polling clients to read their disconnect before cutting them off. */
 const CLOSE_GRACE_MS = 1000
@@ -56,15 +56,17 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
     }
   })
 
+  let closingTransports: ReturnType<typeof openTransports> = []
   fastify.addHook('preClose', async () => {
     requests.close()
+    closingTransports = openTransports(io)
     io.local.disconnectSockets(true)
     // polling clients read their disconnect on their next poll: give them a moment, while the server still listens
     await drainConnections(io, CLOSE_GRACE_MS)
   })
   fastify.addHook('onClose', async () => {
     await io.close()
-    forceCloseConnections(io)
+    forceCloseTransports([...closingTransports, ...openTransports(io)])
   })
 }
 

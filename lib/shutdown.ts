@@ -5,15 +5,27 @@ import type { Server } from 'socket.io'
 // holds a timer, and the process, for 30 s after `fastify.close()`; a live polling client whose poll
 // races the HTTP server's close sees a transport error instead of the server's disconnect.
 
+interface Transport {
+  readyState: string
+  shouldClose?: () => void
+}
+
 interface EngineSocket {
   readyState: string
   once (event: 'close', listener: () => void): unknown
-  transport?: { shouldClose?: () => void }
+  transport?: Transport
 }
 
 function engineSockets (io: Server): EngineSocket[] {
   const clients = (io.engine as unknown as { clients?: Record<string, EngineSocket> }).clients ?? {}
   return Object.values(clients).filter((socket) => socket.readyState !== 'closed')
+}
+
+/** The transports of the open Engine.IO connections; taken before closing, as a closed socket forgets its transport's timer. */
+export function openTransports (io: Server): Transport[] {
+  const transports: Transport[] = []
+  for (const socket of engineSockets(io)) if (socket.transport !== undefined) transports.push(socket.transport)
+  return transports
 }
 
 /** Waits until every Engine.IO connection has closed, or `graceMs` passed, whichever comes first. */
@@ -28,10 +40,14 @@ export async function drainConnections (io: Server, graceMs: number): Promise<vo
   clearTimeout(timer)
 }
 
-/** Ends the polling connections still waiting for a client to come back for its close packet. */
-export function forceCloseConnections (io: Server): void {
-  for (const socket of engineSockets(io)) {
-    const finish = socket.transport?.shouldClose
-    if (typeof finish === 'function') finish.call(socket.transport)
+/**
+ * Ends the polling transports still waiting for a client to come back for its close packet. A transport
+ * can be marked closed by a dropped poll while its 30 s timer still runs, so the state is not a guide:
+ * calling the pending close again only clears that timer and repeats an idempotent close.
+ */
+export function forceCloseTransports (transports: readonly Transport[]): void {
+  for (const transport of transports) {
+    const finish = transport.shouldClose
+    if (typeof finish === 'function') finish.call(transport)
   }
 }
