@@ -8,6 +8,7 @@ import { EventRegistry } from './events.js'
 import { memoryMembership } from './membership.js'
 import { buildAllowRequest, buildConnectionHook, buildDisconnectHook } from './handshake.js'
 import { RoomPolicy } from './room-policy.js'
+import { guardSessions } from './session-guard.js'
 import { drainConnections, forceCloseTransports, openTransports } from './shutdown.js'
 
 /** How long `fastify.close()` waits for polling clients to read their disconnect before cutting them off. */
@@ -33,6 +34,7 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
     maxHttpBufferSize: opts.maxMessageSize,
     allowRequest: buildAllowRequest(opts, log)
   })
+  guardSessions(io, log)
   const requests = new VirtualRequests({ routing: () => fastify.routing, log, requestTimeout: opts.requestTimeout, maxInFlight: opts.maxInFlight })
   const onConnection = buildConnectionHook(opts, log)
   if (onConnection !== undefined) io.use(onConnection)
