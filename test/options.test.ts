@@ -17,7 +17,7 @@ t.test('invalid options are refused with FST_SOCKETS_OPTIONS_INVALID, never repl
   }
   const app = Fastify()
   t.teardown(() => app.close())
-  await t.rejects(app.register(fastifySockets, { requestTimeout: -5 }).ready(), { code: 'FST_SOCKETS_OPTIONS_INVALID' }, 'register fails')
+  await t.rejects(async () => { await app.register(fastifySockets, { requestTimeout: -5 }) }, { code: 'FST_SOCKETS_OPTIONS_INVALID' }, 'register fails')
 })
 
 t.test('defaults and valid options', async (t) => {

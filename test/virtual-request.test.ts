@@ -84,7 +84,7 @@ t.test('a hook can answer for the route, and the custom error handler shapes soc
     app.addHook('onRequest', async (request, reply) => {
       if (request.headers.authorization !== 'Bearer good') return reply.code(401).send({ error: 'who are you' })
     })
-    app.setErrorHandler(async (error, _request, reply) => reply.code(418).send({ custom: error.message }))
+    app.setErrorHandler(async (error, _request, reply) => reply.code(418).send({ custom: (error as Error).message }))
     app.get('/private', async () => ({ secret: 1 }))
     app.get('/teapot', async () => { throw new Error('short and stout') })
   })
