@@ -84,9 +84,10 @@ type ParseParams<N extends string, Acc extends unknown[]> = string extends N
     : Acc
 /**
  * The parameters of a room name type, in order: the values of its `${string}` and `${number}`
- * placeholders (`org:${number}:team:${string}` -> `[number, string]`, `'funSockets'` -> `[]`).
+ * placeholders (`org:${number}:team:${string}` -> `[number, string]`, `'funSockets'` -> `[]`);
+ * `unknown[]` for a room type that is just `string` (nothing declared).
  */
-export type RoomParams<N extends string> = string extends N ? string[] : N extends string ? ParseParams<N, []> : never
+export type RoomParams<N extends string> = string extends N ? unknown[] : N extends string ? ParseParams<N, []> : never
 
 /**
  * Decides whether the socket making `request` may join `room`: return `true` to allow, anything
@@ -101,21 +102,49 @@ export type SchemaOf<T> = TSchema & { static: T }
 export interface RoomSpec<N extends string = string> {
   /** TypeBox schema of the names: `Type.TemplateLiteral('chat:${string}')`, `Type.Literal('lobby')`, a union of them. */
   pattern: SchemaOf<N>
-  /** Runs when a socket request joins a room of this pattern (`fastify.sockets.join(request, room)`). */
-  join?: JoinGuard<N>
+  /**
+   * Runs when a socket request joins a room of this pattern (`fastify.sockets.join(request, room)`):
+   * `true` allows, anything else (or a throw) refuses.
+   */
+  // Method syntax on purpose: a guard typed for `game:${number}` must fit the undeclared `rooms` option.
+  join? (request: FastifyRequest, params: RoomParams<N>, room: N): boolean | Promise<boolean>
 }
 
 /** A room declaration: the pattern schema alone, or `{ pattern, join }`. */
 export type RoomDeclaration<N extends string = string> = SchemaOf<N> | RoomSpec<N>
+
+/**
+ * A room pattern with its join guard, the guard's parameters typed from the pattern itself (with or
+ * without a `SocketRooms` declaration).
+ * @example
+ * ```ts
+ * await app.register(fastifySockets, {
+ *   rooms: {
+ *     org: defineRoom(Type.TemplateLiteral('org:${number}'), (request, [orgId]) => request.user.orgs.includes(orgId))
+ *   }
+ * })
+ * ```
+ */
+export function defineRoom<S extends SchemaOf<string>> (pattern: S, join?: JoinGuard<S['static']>): RoomSpec<S['static']> {
+  return join === undefined ? { pattern } : { pattern, join }
+}
 
 /** The `events` option: one TypeBox schema per declared event (any names when nothing is declared). */
 export type EventSchemas = NoEvents extends true
   ? Readonly<Record<string, TSchema>>
   : { readonly [K in keyof SocketEvents]: SocketEvents[K] }
 
+// Nothing declared: any pattern, and any guard (the guard's own parameter types are then its business;
+// `defineRoom` types them from the pattern). Not `RoomSpec<string>`: TypeScript would measure RoomSpec
+// as invariant in N and refuse a `RoomSpec<`game:${number}`>` here.
+interface AnyRoomSpec {
+  pattern: SchemaOf<string>
+  join? (request: FastifyRequest, params: unknown[], room: string): boolean | Promise<boolean>
+}
+
 /** The `rooms` option: one pattern per declared room label (any labels when nothing is declared). */
 export type RoomSchemas = NoRooms extends true
-  ? Readonly<Record<string, RoomDeclaration<string>>>
+  ? Readonly<Record<string, SchemaOf<string> | AnyRoomSpec>>
   : { readonly [K in keyof SocketRooms]: RoomDeclaration<SocketRooms[K] & string> }
 
 /**

@@ -13,3 +13,4 @@ export type {
   EventSchemas, RoomSchemas, RegistryOptions, RegistryJson
 } from './events.js'
 export { DENIED_REQUEST_HEADERS, VERBS } from './packet.js'
+export { defineRoom } from './events.js'
