@@ -3,6 +3,7 @@ import Fastify from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { expect } from 'tstyche'
 import fastifySockets, {
+  defineRoom, type RoomParams, type RoomSpec,
   type EventName, type EventPayload, type RoomName, type SocketId, type FastifySocketsOptions, type RegistryJson
 } from '../lib/index.js'
 
@@ -32,3 +33,15 @@ app.get('/x', async (request) => {
   expect(app.sockets.schemas()).type.toBe<RegistryJson>()
   return null
 })
+
+// defineRoom types the guard from the pattern itself, declared or not.
+defineRoom(Type.TemplateLiteral('org:${number}:team:${string}'), (request, params, room) => {
+  expect(params).type.toBe<[number, string]>()
+  expect(room).type.toBe<`org:${number}:team:${string}`>()
+  expect(request.isSocket).type.toBe<boolean>()
+  return true
+})
+expect(defineRoom(Type.Literal('lobby'))).type.toBe<RoomSpec<'lobby'>>()
+expect(defineRoom).type.not.toBeCallableWith(Type.Number())
+expect(defineRoom).type.not.toBeCallableWith(Type.TemplateLiteral('org:${number}'), (_request: unknown, params: [string]) => params[0] === 'x')
+expect<RoomParams<string>>().type.toBe<unknown[]>()
