@@ -33,3 +33,13 @@ export const FST_SOCKETS_INVALID_ROOM = createError<[string]>(
   'FST_SOCKETS_INVALID_ROOM', 'Invalid room name: %s', 500, TypeError)
 export const FST_SOCKETS_INVALID_EVENT = createError<[string]>(
   'FST_SOCKETS_INVALID_EVENT', 'Invalid event name: %s', 500, TypeError)
+
+// ---- typed events and rooms (events.ts) ----
+export const FST_SOCKETS_INVALID_PAYLOAD = createError<[string, string, string]>(
+  'FST_SOCKETS_INVALID_PAYLOAD', "Invalid payload for event '%s' at %s: %s (nothing was sent)", 500, TypeError)
+export const FST_SOCKETS_UNDECLARED_EVENT = createError<[string]>(
+  'FST_SOCKETS_UNDECLARED_EVENT', "Event '%s' is not declared in the events option (nothing was sent)", 500, TypeError)
+export const FST_SOCKETS_UNDECLARED_ROOM = createError<[string]>(
+  'FST_SOCKETS_UNDECLARED_ROOM', "Room '%s' matches no pattern of the rooms option", 500, TypeError)
+export const FST_SOCKETS_JOIN_REFUSED = createError<[string]>(
+  'FST_SOCKETS_JOIN_REFUSED', "Joining room '%s' was refused", 403)

@@ -8,4 +8,9 @@ export type { FastifySocketsOptions } from './options.js'
 export type { Sockets, SocketId, SocketTarget, Except, BroadcastOptions } from './sockets.js'
 export type { JWR } from './virtual-request.js'
 export type { SocketEvents, SocketRooms, EventName, EventPayload, RoomName } from './events.js'
+export type {
+  SocketEventMap, SocketListenEvents, RoomParams, JoinGuard, RoomSpec, RoomDeclaration, SchemaOf,
+  EventSchemas, RoomSchemas, RegistryOptions, RegistryJson
+} from './events.js'
 export { DENIED_REQUEST_HEADERS, VERBS } from './packet.js'
+export { defineRoom } from './events.js'

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { ServerOptions } from 'socket.io'
 import { FST_SOCKETS_OPTIONS_INVALID, FST_SOCKETS_ORIGINS_REQUIRED } from './errors.js'
+import { resolveRegistryOptions, type RegistryOptions, type ResolvedRegistry } from './events.js'
 
 /**
  * Options of the fastify-sockets plugin.
@@ -13,7 +14,9 @@ import { FST_SOCKETS_OPTIONS_INVALID, FST_SOCKETS_ORIGINS_REQUIRED } from './err
  * })
  * ```
  */
-export interface FastifySocketsOptions {
+// `events`, `rooms` and `validate` come from RegistryOptions (events.ts): typed to mirror the
+// SocketEvents / SocketRooms declarations, and required once those are declared.
+export interface FastifySocketsOptions extends RegistryOptions {
   /**
    * Exact origins (`scheme://host[:port]`, no path, no trailing slash) allowed to open a socket.
    * Enforced at the handshake for websocket and polling alike. Required when `NODE_ENV=production`
@@ -52,9 +55,12 @@ export interface ResolvedOptions {
   readonly allowRequest: FastifySocketsOptions['allowRequest']
   readonly requestTimeout: number
   readonly socketio: Partial<ServerOptions>
+  /** `events`, `rooms`, `validate`: shapes checked, compiled by the EventRegistry. */
+  readonly registry: ResolvedRegistry
 }
 
-const KNOWN = new Set<string>(['allowedOrigins', 'allowNoOrigin', 'allowRequest', 'requestTimeout', 'socketio'])
+const KNOWN = new Set<string>(['allowedOrigins', 'allowNoOrigin', 'allowRequest', 'requestTimeout', 'socketio',
+  'events', 'rooms', 'validate'])
 
 function isPlainObject (value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
@@ -118,7 +124,10 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
     throw new FST_SOCKETS_ORIGINS_REQUIRED()
   }
 
+  const registry = resolveRegistryOptions(opts)
+
   return Object.freeze({
+    registry,
     allowedOrigins,
     allowNoOrigin: (opts.allowNoOrigin as boolean | undefined) ?? true,
     allowRequest: opts.allowRequest as FastifySocketsOptions['allowRequest'],

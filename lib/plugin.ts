@@ -30,7 +30,7 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
   const requests = new VirtualRequests({ routing: () => fastify.routing, log, requestTimeout: opts.requestTimeout })
   io.on('connection', (socket) => { requests.bind(socket) })
 
-  fastify.decorate('sockets', new Sockets(io, memoryMembership(io), new EventRegistry()))
+  fastify.decorate('sockets', new Sockets(io, memoryMembership(io), new EventRegistry(opts.registry)))
   fastify.decorateRequest('isSocket', {
     getter (this: FastifyRequest) { return socketContextOf(this.raw) !== undefined }
   })

@@ -1,12 +1,12 @@
 import type { FastifyRequest } from 'fastify'
 import type { Server, Socket } from 'socket.io'
 import { socketContextOf } from './virtual-request.js'
-import type { EventName, EventPayload, RoomName, EventRegistry } from './events.js'
+import type { EventName, EventPayload, RoomName, EventRegistry, RegistryJson, SocketId } from './events.js'
 import type { Membership } from './membership.js'
 import { FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_NOT_SOCKET_REQUEST } from './errors.js'
 
-/** A socket id (every socket is alone in a room named after its id). */
-export type SocketId = string
+// A socket id: `string`, branded once rooms are declared (see events.ts).
+export type { SocketId }
 /** Who an operation applies to: a socket request, a socket id, or an array of them. */
 export type SocketTarget = FastifyRequest | SocketId | ReadonlyArray<FastifyRequest | SocketId>
 /** Who a broadcast skips: a socket request, a socket id, a room, or an array of them. */
@@ -19,6 +19,11 @@ export interface BroadcastOptions {
 
 function isRequest (value: unknown): value is FastifyRequest {
   return value !== null && typeof value === 'object' && 'raw' in value
+}
+
+function requestsOf (target: unknown): FastifyRequest[] {
+  const list: unknown[] = Array.isArray(target) ? target : [target]
+  return list.filter(isRequest)
 }
 
 /**
@@ -52,7 +57,7 @@ export class Sockets {
    */
   getId (request: FastifyRequest): SocketId | undefined {
     if (!isRequest(request)) return undefined
-    return socketContextOf(request.raw)?.socket.id
+    return socketContextOf(request.raw)?.socket.id as SocketId | undefined
   }
 
   /**
@@ -64,10 +69,19 @@ export class Sockets {
    *   return { joined: true }
    * })
    * ```
-   * @throws FST_SOCKETS_NOT_SOCKET_REQUEST for an HTTP request, FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_INVALID_ROOM
+   * A socket request joining a room whose pattern has a `join` guard joins only if the guard allows;
+   * otherwise nothing is joined and the promise rejects with FST_SOCKETS_JOIN_REFUSED (403), which
+   * an unhandled rejection in a route answers as a 403 JWR. Socket ids skip the guards (the server
+   * decides for them).
+   * @throws FST_SOCKETS_NOT_SOCKET_REQUEST for an HTTP request, FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_INVALID_ROOM,
+   *   FST_SOCKETS_UNDECLARED_ROOM, FST_SOCKETS_JOIN_REFUSED
    */
   async join (target: SocketTarget, rooms: RoomName | readonly RoomName[]): Promise<void> {
     const names = this.#registry.checkRooms(rooms)
+    if (this.#registry.hasRooms) {
+      this.#ids(target) // a bad target is refused before any guard runs
+      await this.#registry.authorize(requestsOf(target), names)
+    }
     await this.#eachTarget(target, (socket) => { socket.join(names) }, (ids) =>
       this.#membership.apply({ op: 'join', sources: ids, rooms: names }))
   }
@@ -93,7 +107,7 @@ export class Sockets {
    * ```
    */
   async leaveAll (sourceRoom: RoomName | SocketId): Promise<void> {
-    const source = this.#registry.checkRoom(sourceRoom)
+    const source = this.#registry.checkRoomOrSocket(sourceRoom)
     await this.#membership.apply({ op: 'leaveAll', sources: [source], rooms: [] })
   }
 
@@ -105,7 +119,7 @@ export class Sockets {
    * ```
    */
   async addRoomMembersToRooms (sourceRoom: RoomName | SocketId, destRooms: RoomName | readonly RoomName[]): Promise<void> {
-    const source = this.#registry.checkRoom(sourceRoom)
+    const source = this.#registry.checkRoomOrSocket(sourceRoom)
     const rooms = this.#registry.checkRooms(destRooms)
     await this.#membership.apply({ op: 'join', sources: [source], rooms })
   }
@@ -118,7 +132,7 @@ export class Sockets {
    * ```
    */
   async removeRoomMembersFromRooms (sourceRoom: RoomName | SocketId, destRooms: RoomName | readonly RoomName[]): Promise<void> {
-    const source = this.#registry.checkRoom(sourceRoom)
+    const source = this.#registry.checkRoomOrSocket(sourceRoom)
     const rooms = this.#registry.checkRooms(destRooms)
     await this.#membership.apply({ op: 'leave', sources: [source], rooms })
   }
@@ -132,7 +146,7 @@ export class Sockets {
    * ```
    */
   broadcast<E extends EventName> (rooms: RoomName | SocketId | readonly (RoomName | SocketId)[], event: E, payload: EventPayload<E>, options?: BroadcastOptions): void {
-    const names = this.#registry.checkRooms(rooms)
+    const names = this.#registry.checkRoomsOrSockets(rooms)
     this.#registry.checkEvent(event, payload)
     let operator = this.#io.to(names)
     const except = this.#except(options)
@@ -162,7 +176,7 @@ export class Sockets {
    * ```
    */
   emit<E extends EventName> (socketId: SocketId, event: E, payload: EventPayload<E>): void {
-    const id = this.#registry.checkRoom(socketId)
+    const id = this.#registry.checkSocketId(socketId)
     this.#registry.checkEvent(event, payload)
     this.#io.to(id).emit(event, payload)
   }
@@ -175,7 +189,7 @@ export class Sockets {
    * ```
    */
   async members (room: RoomName | SocketId): Promise<SocketId[]> {
-    return this.#membership.members(this.#registry.checkRoom(room))
+    return await this.#membership.members(this.#registry.checkRoomOrSocket(room)) as SocketId[]
   }
 
   /**
@@ -204,6 +218,22 @@ export class Sockets {
       this.#membership.apply({ op: 'disconnect', sources: ids, rooms: [] }))
   }
 
+  /**
+   * The event and room registry as plain JSON Schema: serve it to clients, or feed a code generator.
+   * @example
+   * ```ts
+   * app.get('/sockets/schemas', async () => app.sockets.schemas())
+   * ```
+   */
+  schemas (): RegistryJson {
+    return this.#registry.schemas()
+  }
+
+  /** @internal the event registry, for features that push events of their own (resources) */
+  get registry (): EventRegistry {
+    return this.#registry
+  }
+
   // Sockets held here are changed directly (no cluster traffic); other ids go through the membership.
   async #eachTarget (target: SocketTarget, local: (socket: Socket) => void, remote: (ids: string[]) => Promise<void>): Promise<void> {
     const ids = this.#ids(target)
@@ -221,7 +251,7 @@ export class Sockets {
     const list = Array.isArray(target) ? target : [target]
     if (list.length === 0) throw new FST_SOCKETS_INVALID_TARGET('empty array')
     return list.map((item: unknown) => {
-      if (typeof item === 'string') return this.#registry.checkRoom(item)
+      if (typeof item === 'string') return this.#registry.checkSocketId(item)
       if (isRequest(item)) {
         const ctx = socketContextOf(item.raw)
         if (ctx === undefined) throw new FST_SOCKETS_NOT_SOCKET_REQUEST()
@@ -237,7 +267,7 @@ export class Sockets {
     const list = Array.isArray(except) ? except : [except]
     return list.map((item: unknown) => {
       if (isRequest(item)) return socketContextOf(item.raw)?.socket.id ?? ''
-      return this.#registry.checkRoom(item)
+      return this.#registry.checkRoomOrSocket(item)
     }).filter((room) => room !== '')
   }
 }
