@@ -46,7 +46,10 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
 
   fastify.addHook('preClose', async () => {
     requests.close()
-    io.local.disconnectSockets(true)
+    // Close the transports instead of sending socket.io DISCONNECT packets: clients see 'transport close'
+    // and reconnect to the next server (restart, deploy), as with socket.io's own close(). A DISCONNECT
+    // ('io server disconnect') is what sockets.disconnect() sends, and clients do not undo it.
+    for (const socket of io.of('/').sockets.values()) socket.conn.close()
   })
   fastify.addHook('onClose', async () => {
     await io.close()
