@@ -33,3 +33,9 @@ export const FST_SOCKETS_INVALID_ROOM = createError<[string]>(
   'FST_SOCKETS_INVALID_ROOM', 'Invalid room name: %s', 500, TypeError)
 export const FST_SOCKETS_INVALID_EVENT = createError<[string]>(
   'FST_SOCKETS_INVALID_EVENT', 'Invalid event name: %s', 500, TypeError)
+
+// ---- client: browser bundle and test client ----
+export const FST_SOCKETS_CLIENT_BUNDLE_MISSING = createError(
+  'FST_SOCKETS_CLIENT_BUNDLE_MISSING', 'The browser bundle is not built: run `npm run build` (it writes dist/browser/fastify-sockets.js)', 500)
+export const FST_SOCKETS_CONNECT_CLIENT = createError<[string, { cause: unknown }?]>(
+  'FST_SOCKETS_CONNECT_CLIENT', 'connectClient() cannot connect: %s', 500)
