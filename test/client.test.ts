@@ -5,7 +5,7 @@ import fastifySockets from '../lib/index.js'
 import { connect, SocketClientError, type ClientSocket, type ClientOptions, type JWR } from '../lib/client/index.js'
 import { buildApp, urlOf, type Teardown } from './helpers/app.js'
 
-function sdk<E extends Record<string, unknown> = Record<string, unknown>> (t: Teardown, url: string, opts?: ClientOptions): ClientSocket<E> {
+function sdk<E extends object = Record<string, unknown>> (t: Teardown, url: string, opts?: ClientOptions): ClientSocket<E> {
   const socket = connect<E>(url, opts)
   t.teardown(() => { socket.disconnect() })
   return socket

@@ -33,7 +33,7 @@ function pageOrigin (): string | undefined {
  * socket.disconnect()
  * ```
  */
-export function connect<Events extends Record<string, unknown> = ServerEvents> (url?: string, options?: ClientOptions): ClientSocket<Events> {
+export function connect<Events extends object = ServerEvents> (url?: string, options?: ClientOptions): ClientSocket<Events> {
   const resolved = resolveClientOptions(options)
   const target = url ?? pageOrigin()
   if (typeof target !== 'string') {

@@ -89,7 +89,7 @@ function safeCall (fn: Listener, args: unknown[]): void {
  * socket.put('/rooms/lobby/members', {}, (body, jwr) => console.log(jwr.statusCode))
  * ```
  */
-export class ClientSocket<Events extends Record<string, unknown> = ServerEvents> {
+export class ClientSocket<Events extends object = ServerEvents> {
   readonly #target: ConnectTarget
   #options: ResolvedClientOptions | undefined
   #raw: RawSocket | undefined
