@@ -1,37 +1,20 @@
 // The chat example in a real headless Chromium (Debian's `chromium`, driven by playwright-core; no browser
 // download): the page loads the plugin's browser bundle and talks sails.io.js style over io.socket.
 import t from 'tap'
-import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { buildChat } from '../examples/chat/server.js'
 import { ensureBundle } from './helpers/bundle.js'
+import { browserSkip, launch, WAIT } from './helpers/browser.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const WAIT = { timeout: 30_000 }
-
-const missing = !existsSync(CHROMIUM)
-if (missing && process.env.REQUIRE_BROWSER !== '1') {
-  console.error(`\n!!! SKIPPING the browser test: ${CHROMIUM} not found (apt-get install chromium). ` +
-    'Set REQUIRE_BROWSER=1 to make this a failure (CI does).\n')
-}
-
-t.test('two browser tabs in one room see each other\'s messages', {
-  skip: missing && process.env.REQUIRE_BROWSER !== '1' ? `chromium not found at ${CHROMIUM}` : false
-}, async (t) => {
-  t.ok(!missing, `chromium is installed at ${CHROMIUM} (REQUIRE_BROWSER=1)`)
-  if (missing) return
+t.test('two browser tabs in one room see each other\'s messages', { skip: browserSkip() }, async (t) => {
   ensureBundle()
-
   const app = await buildChat()
   t.teardown(() => app.close())
   await app.listen({ port: 0, host: '127.0.0.1' })
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/`
 
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
-  t.teardown(() => browser.close())
+  const browser = await launch(t)
   const errors: string[] = []
 
   async function open (name: string): Promise<Page> {

@@ -147,17 +147,21 @@ function sailsConnect (url?: string | SailsOptions, opts?: SailsOptions): Client
   return socket
 }
 
-// The eager socket: requests and listeners made now are queued; it connects after this tick, so a page
-// can still set io.sails.url, io.sails.autoConnect = false, ... right after the script tag.
+// The eager socket: requests and listeners made now are queued; it connects once the page can no longer
+// configure it, so a page can set io.sails.url, io.sails.autoConnect = false, ... after the script tag.
+// sails.io.js waits one tick, which Chromium may run before the next inline script of the page (seen in
+// tests with a cross-origin script); waiting for the end of parsing keeps that promise.
 const eager = createSocket({})
 io.socket = eager.socket
-setTimeout(() => {
+function autoConnect (): void {
   if (io.sails.autoConnect === false || io.sails.autoconnect === false) {
     eager.socket.disconnect()
     delete io.socket
     return
   }
   eager.open()
-}, 0)
+}
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => setTimeout(autoConnect, 0), { once: true })
+else setTimeout(autoConnect, 0)
 
 w.io = io

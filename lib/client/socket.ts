@@ -313,7 +313,8 @@ export class ClientSocket<Events extends object = ServerEvents> {
     const defaults = this.#headers ?? this.#options?.headers ?? {}
     const headers = out.headers === undefined ? { ...defaults } : { ...defaults, ...lowerKeys(out.headers) }
     this.#inFlight.add(out)
-    raw.emit(out.method, { method: out.method, url: out.url, headers, data: out.data }, (ack: unknown) => {
+    // `data: {}` when none, as sails.io.js sends: routes written for it may read fields of the body.
+    raw.emit(out.method, { method: out.method, url: out.url, headers, data: out.data ?? {} }, (ack: unknown) => {
       this.#settle(out, undefined, toJwr(ack))
     })
   }
