@@ -226,3 +226,13 @@ t.test('lifecycle events: connect and disconnect', async (t) => {
   socket.disconnect() // idempotent
   t.equal(socket.isConnected(), false)
 })
+
+t.test('lib/client imports nothing from the server at runtime', async (t) => {
+  const { readdir, readFile } = await import('node:fs/promises')
+  const dir = new URL('../lib/client/', import.meta.url)
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.ts'))) {
+    const source = await readFile(new URL(file, dir), 'utf8')
+    const runtime = [...source.matchAll(/^import (?!type )[^\n]*from '(\.\.\/[^']+)'/gm)].map((m) => m[1])
+    t.same(runtime, [], `${file}: only \`import type\` from outside lib/client`)
+  }
+})
