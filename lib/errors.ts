@@ -43,3 +43,9 @@ export const FST_SOCKETS_UNDECLARED_ROOM = createError<[string]>(
   'FST_SOCKETS_UNDECLARED_ROOM', "Room '%s' matches no pattern of the rooms option", 500, TypeError)
 export const FST_SOCKETS_JOIN_REFUSED = createError<[string]>(
   'FST_SOCKETS_JOIN_REFUSED', "Joining room '%s' was refused", 403)
+
+// ---- client: browser bundle and test client ----
+export const FST_SOCKETS_CLIENT_BUNDLE_MISSING = createError(
+  'FST_SOCKETS_CLIENT_BUNDLE_MISSING', 'The browser bundle is not built: run `npm run build` (it writes dist/browser/fastify-sockets.js)', 500)
+export const FST_SOCKETS_CONNECT_CLIENT = createError<[string, { cause: unknown }?]>(
+  'FST_SOCKETS_CONNECT_CLIENT', 'connectClient() cannot connect: %s', 500)

@@ -46,6 +46,13 @@ export interface FastifySocketsOptions extends RegistryOptions {
    * @default { allowEIO3: true } (so sails.io.js 1.2.1 clients connect)
    */
   socketio?: Partial<ServerOptions>
+  /**
+   * Client-facing routes. `path`: where the browser bundle (sails.io.js globals + socket.io-client) is
+   * served, `false` for nowhere. `getCookie`: the `GET /__getcookie` route sails.io.js loads before a
+   * cross-origin connection. `client: false` disables both.
+   * @default { path: '/fastify-sockets.js', getCookie: true }
+   */
+  client?: false | { path?: string | false, getCookie?: boolean }
 }
 
 /** The options after validation and defaults; frozen. */
@@ -57,10 +64,11 @@ export interface ResolvedOptions {
   readonly socketio: Partial<ServerOptions>
   /** `events`, `rooms`, `validate`: shapes checked, compiled by the EventRegistry. */
   readonly registry: ResolvedRegistry
+  readonly client: { readonly path: string | undefined, readonly getCookie: boolean }
 }
 
 const KNOWN = new Set<string>(['allowedOrigins', 'allowNoOrigin', 'allowRequest', 'requestTimeout', 'socketio',
-  'events', 'rooms', 'validate'])
+  'events', 'rooms', 'validate', 'client'])
 
 function isPlainObject (value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
@@ -120,6 +128,8 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
     throw new FST_SOCKETS_OPTIONS_INVALID('use the plugin option allowRequest, not socketio.allowRequest (the plugin composes it with the origin check)')
   }
 
+  const client = resolveClient(opts.client)
+
   if (env.NODE_ENV === 'production' && allowedOrigins === undefined && opts.allowRequest === undefined) {
     throw new FST_SOCKETS_ORIGINS_REQUIRED()
   }
@@ -132,6 +142,24 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
     allowNoOrigin: (opts.allowNoOrigin as boolean | undefined) ?? true,
     allowRequest: opts.allowRequest as FastifySocketsOptions['allowRequest'],
     requestTimeout,
-    socketio: { allowEIO3: true, ...socketio }
+    socketio: { allowEIO3: true, ...socketio },
+    client
   })
+}
+
+function resolveClient (input: unknown): ResolvedOptions['client'] {
+  if (input === false) return Object.freeze({ path: undefined, getCookie: false })
+  const client = input ?? {}
+  if (!isPlainObject(client)) throw new FST_SOCKETS_OPTIONS_INVALID('client must be false or an object { path, getCookie }')
+  for (const key of Object.keys(client)) {
+    if (key !== 'path' && key !== 'getCookie') throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option 'client.${key}'`)
+  }
+  const path = client.path ?? '/fastify-sockets.js'
+  if (path !== false && (typeof path !== 'string' || !/^\/[^?#\s]*$/.test(path) || path.length > 256)) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('client.path must be false or a route path starting with / (no query, no spaces)')
+  }
+  if (client.getCookie !== undefined && typeof client.getCookie !== 'boolean') {
+    throw new FST_SOCKETS_OPTIONS_INVALID('client.getCookie must be a boolean')
+  }
+  return Object.freeze({ path: path === false ? undefined : path, getCookie: (client.getCookie as boolean | undefined) ?? true })
 }

@@ -7,6 +7,8 @@ import { Sockets } from './sockets.js'
 import { EventRegistry } from './events.js'
 import { memoryMembership } from './membership.js'
 import { buildAllowRequest } from './handshake.js'
+import { serveBundle, serveGetCookie, GET_COOKIE_PATH } from './browser-client.js'
+import { TestClients } from './test-client.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,7 +32,14 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
   const requests = new VirtualRequests({ routing: () => fastify.routing, log, requestTimeout: opts.requestTimeout })
   io.on('connection', (socket) => { requests.bind(socket) })
 
-  fastify.decorate('sockets', new Sockets(io, memoryMembership(io), new EventRegistry(opts.registry)))
+  // connectClient(): listens on 127.0.0.1:0 when the app is not listening yet (once, however many clients ask)
+  let listening: Promise<unknown> | undefined
+  const testClients = new TestClients(async () => {
+    if (!fastify.server.listening) await (listening ??= fastify.listen({ port: 0, host: '127.0.0.1' }))
+    return fastify.server.address()
+  })
+
+  fastify.decorate('sockets', new Sockets(io, memoryMembership(io), new EventRegistry(opts.registry), testClients))
   fastify.decorateRequest('isSocket', {
     getter (this: FastifyRequest) { return socketContextOf(this.raw) !== undefined }
   })
@@ -44,9 +53,19 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
     }
   })
 
+  // Client-facing routes: the browser bundle and sails.io.js' cross-origin cookie route.
+  if (opts.client.path !== undefined) fastify.get(opts.client.path, serveBundle)
+  if (opts.client.getCookie) fastify.get(GET_COOKIE_PATH, serveGetCookie)
+
   fastify.addHook('preClose', async () => {
+    testClients.close()
     requests.close()
-    io.local.disconnectSockets(true)
+    // Close the transports instead of sending socket.io DISCONNECT packets: clients see 'transport close'
+    // and reconnect to the next server (restart, deploy), as with socket.io's own close(). A DISCONNECT
+    // ('io server disconnect') is what sockets.disconnect() sends, and clients do not undo it.
+    // `discard`: a polling transport with no pending poll closes now instead of arming a 30 s timer
+    // that would keep the process alive after close.
+    for (const socket of io.of('/').sockets.values()) socket.conn.close(true)
   })
   fastify.addHook('onClose', async () => {
     await io.close()

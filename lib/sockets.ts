@@ -3,7 +3,9 @@ import type { Server, Socket } from 'socket.io'
 import { socketContextOf } from './virtual-request.js'
 import type { EventName, EventPayload, RoomName, EventRegistry, RegistryJson, SocketId } from './events.js'
 import type { Membership } from './membership.js'
-import { FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_NOT_SOCKET_REQUEST } from './errors.js'
+import { FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_NOT_SOCKET_REQUEST, FST_SOCKETS_CONNECT_CLIENT } from './errors.js'
+import type { TestClients } from './test-client.js'
+import type { ClientSocket, ClientOptions } from './client/index.js'
 
 // A socket id: `string`, branded once rooms are declared (see events.ts).
 export type { SocketId }
@@ -35,12 +37,14 @@ export class Sockets {
   readonly #io: Server
   readonly #membership: Membership
   readonly #registry: EventRegistry
+  readonly #clients: TestClients | undefined
 
   /** @internal built by the plugin */
-  constructor (io: Server, membership: Membership, registry: EventRegistry) {
+  constructor (io: Server, membership: Membership, registry: EventRegistry, clients?: TestClients) {
     this.#io = io
     this.#membership = membership
     this.#registry = registry
+    this.#clients = clients
   }
 
   /** The raw socket.io server: the escape hatch for anything this API does not cover. */
@@ -232,6 +236,22 @@ export class Sockets {
   /** @internal the event registry, for features that push events of their own (resources) */
   get registry (): EventRegistry {
     return this.#registry
+  }
+
+  /**
+   * A connected client SDK socket against this app, for your tests (the `injectWS` idea): a real
+   * socket.io connection over TCP, disconnected when the app closes. If the app is not listening yet it
+   * starts listening on 127.0.0.1, on a free port. Reconnection is off unless `options.reconnection`.
+   * @example
+   * ```ts
+   * const client = await app.sockets.connectClient({ initialConnectionHeaders: { cookie: 'sid=abc' } })
+   * const jwr = await client.get('/me')
+   * ```
+   * @throws FST_SOCKETS_CONNECT_CLIENT when the app cannot be reached (closing, listening on a pipe, refused)
+   */
+  async connectClient (options?: ClientOptions): Promise<ClientSocket> {
+    if (this.#clients === undefined) throw new FST_SOCKETS_CONNECT_CLIENT('not available on this instance')
+    return await this.#clients.connect(options)
   }
 
   // Sockets held here are changed directly (no cluster traffic); other ids go through the membership.
