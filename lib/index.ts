@@ -9,3 +9,13 @@ export type { Sockets, SocketId, SocketTarget, Except, BroadcastOptions } from '
 export type { JWR } from './virtual-request.js'
 export type { SocketEvents, SocketRooms, EventName, EventPayload, RoomName } from './events.js'
 export { DENIED_REQUEST_HEADERS, VERBS } from './packet.js'
+
+// ---- resources and blueprints ----
+export { blueprints } from './blueprints.js'
+export type { BlueprintOptions } from './blueprints.js'
+export { memoryStore } from './store.js'
+export type { Store, FindQuery, SortClause, MemoryStoreOptions } from './store.js'
+export type {
+  Resource, ResourceOptions, ResourceMessage, RecordId, AnyRecord, PublishOptions, PublishChangeOptions, SubscribeTarget,
+  CreatedMessage, UpdatedMessage, DestroyedMessage, AddedToMessage, RemovedFromMessage
+} from './resources.js'

@@ -4,6 +4,8 @@ import { socketContextOf } from './virtual-request.js'
 import type { EventName, EventPayload, RoomName, EventRegistry } from './events.js'
 import type { Membership } from './membership.js'
 import { FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_NOT_SOCKET_REQUEST } from './errors.js'
+import type { TObject, Static } from '@sinclair/typebox'
+import { Resources, type Resource, type ResourceOptions, type AnyRecord } from './resources.js'
 
 /** A socket id (every socket is alone in a room named after its id). */
 export type SocketId = string
@@ -30,6 +32,7 @@ export class Sockets {
   readonly #io: Server
   readonly #membership: Membership
   readonly #registry: EventRegistry
+  #resources: Resources | undefined
 
   /** @internal built by the plugin */
   constructor (io: Server, membership: Membership, registry: EventRegistry) {
@@ -202,6 +205,24 @@ export class Sockets {
   async disconnect (target: SocketTarget): Promise<void> {
     await this.#eachTarget(target, (socket) => { socket.disconnect(true) }, (ids) =>
       this.#membership.apply({ op: 'disconnect', sources: ids, rooms: [] }))
+  }
+
+  /**
+   * The resourceful pub-sub of one kind of record (Sails model pub-sub), created on first use and the same
+   * object on every later call. With a TypeBox `schema`, messages are typed and checked from it.
+   * @example
+   * ```ts
+   * const users = app.sockets.resource('user', { schema: User }) // Resource<Static<typeof User>>
+   * await users.subscribe(request, [1, 2])
+   * await users.publishUpdate(1, { name: 'max' }, { except: request })
+   * ```
+   * @throws FST_SOCKETS_RESOURCE_OPTIONS_INVALID for a bad identity or options, or other options than the first call's
+   */
+  resource<S extends TObject> (identity: string, options: ResourceOptions<S> & { schema: S }): Resource<Static<S>>
+  resource<R extends object = AnyRecord> (identity: string, options?: ResourceOptions<undefined>): Resource<R>
+  resource (identity: string, options?: ResourceOptions): Resource<object> {
+    this.#resources ??= new Resources(this)
+    return this.#resources.get(identity, options)
   }
 
   // Sockets held here are changed directly (no cluster traffic); other ids go through the membership.
