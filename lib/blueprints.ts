@@ -162,6 +162,12 @@ const plugin: FastifyPluginAsync<BlueprintOptions> = async function blueprints (
   })
   const checkWhere = TypeCompiler.Compile(Type.Partial(schema))
   const except = (request: FastifyRequest): FastifyRequest | undefined => mirror ? undefined : request
+  // The store owns ids: a body's primary key (kept when the schema allows additional properties) never reaches it.
+  const withoutKey = (body: AnyRecord): AnyRecord => {
+    if (!Object.hasOwn(body, primaryKey)) return body
+    const { [primaryKey]: _ignored, ...rest } = body
+    return rest
+  }
 
   function criteria (query: FindQuerystring): FindQuery<AnyRecord> {
     const where: AnyRecord = {}
@@ -219,7 +225,7 @@ const plugin: FastifyPluginAsync<BlueprintOptions> = async function blueprints (
 
   // create: tells the watchers (not the creator), subscribes them and the creator to the new record.
   fastify.post<{ Body: AnyRecord }>(path === '' ? '/' : path, { schema: { body: writable, response: { 200: schema } } }, async (request) => {
-    const record = await store.create(request.body)
+    const record = await store.create(withoutKey(request.body))
     const id = record[primaryKey] as RecordId
     await resource.subscribe(request, id)
     await resource.publishCreate(record, { except: except(request) })
@@ -230,11 +236,12 @@ const plugin: FastifyPluginAsync<BlueprintOptions> = async function blueprints (
   const updateSchema = { params, body: Type.Partial(writable), response: { 200: schema } }
   async function update (request: FastifyRequest<{ Params: { id: RecordId }, Body: AnyRecord }>): Promise<AnyRecord> {
     const id = request.params.id
+    const changes = withoutKey(request.body)
     const previous = await mustFind(id)
-    const record = await store.update(id, request.body)
+    const record = await store.update(id, changes)
     if (record === undefined) throw new FST_SOCKETS_RECORD_NOT_FOUND(identity, String(id))
     await resource.subscribe(request, id)
-    await resource.publishUpdate(id, { ...request.body, [primaryKey]: id }, { previous, except: except(request) })
+    await resource.publishUpdate(id, { ...changes, [primaryKey]: id }, { previous, except: except(request) })
     return record
   }
   fastify.patch(`${path}/:id`, { schema: updateSchema }, update)
@@ -267,4 +274,6 @@ const plugin: FastifyPluginAsync<BlueprintOptions> = async function blueprints (
  * ```
  * @throws FST_SOCKETS_BLUEPRINT_NO_PLUGIN, FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID, FST_SOCKETS_RESOURCE_OPTIONS_INVALID
  */
+Object.defineProperty(plugin, Symbol.for('fastify.display-name'), { value: 'fastify-sockets-blueprints' })
+
 export const blueprints = plugin as <S extends TObject>(fastify: FastifyInstance, options: BlueprintOptions<S>) => Promise<void>

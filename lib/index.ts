@@ -14,6 +14,7 @@ export { DENIED_REQUEST_HEADERS, VERBS } from './packet.js'
 export { blueprints } from './blueprints.js'
 export type { BlueprintOptions } from './blueprints.js'
 export { memoryStore } from './store.js'
+export { resourceMessages } from './resources.js'
 export type { Store, FindQuery, SortClause, MemoryStoreOptions } from './store.js'
 export type {
   Resource, ResourceOptions, ResourceMessage, RecordId, AnyRecord, PublishOptions, PublishChangeOptions, SubscribeTarget,

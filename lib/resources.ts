@@ -416,8 +416,9 @@ export class Resources {
     }
     const existing = this.#byIdentity.get(identity)
     if (existing !== undefined) {
-      // Asking again without options, or with the same ones, gives the same resource; other options are a conflict.
-      if (options === undefined || ((opts.primaryKey ?? 'id') === existing.primaryKey && opts.schema === existing.schema)) return existing
+      // Asking again gives the same resource, as long as every option given matches the first call's.
+      if ((opts.primaryKey === undefined || opts.primaryKey === existing.primaryKey) &&
+        (opts.schema === undefined || opts.schema === existing.schema)) return existing
       throw new FST_SOCKETS_RESOURCE_OPTIONS_INVALID(`'${identity}' already exists with other options (primaryKey '${existing.primaryKey}'${existing.schema === undefined ? ', no schema' : ', another schema'})`)
     }
     const primaryKey = opts.primaryKey ?? 'id'
@@ -444,3 +445,27 @@ export class Resources {
 
 /** The record type of a resource: `Static<S>` with a schema, else `R`. */
 export type ResourceRecord<S extends TObject | undefined, R extends object = AnyRecord> = S extends TObject ? Static<S> : R
+
+/**
+ * A TypeBox schema of the messages a resource with this record schema sends, for declaring the identity
+ * as a typed event (so clients' `on('<identity>')` are typed) or for checking messages in a client.
+ * `publish()` sends free-form data that this union does not cover; don't declare it for identities you `publish` on.
+ *
+ * @example
+ * ```ts
+ * const UserMessage = resourceMessages(User)
+ * declare module 'fastify-sockets' {
+ *   interface SocketEvents { user: typeof UserMessage }
+ * }
+ * ```
+ */
+export function resourceMessages<S extends TObject> (schema: S) {
+  const Id = Type.Union([Type.String(), Type.Number()])
+  return Type.Union([
+    Type.Object({ verb: Type.Literal('created'), id: Id, data: schema }),
+    Type.Object({ verb: Type.Literal('updated'), id: Id, data: Type.Partial(schema), previous: Type.Optional(schema) }),
+    Type.Object({ verb: Type.Literal('destroyed'), id: Id, previous: Type.Optional(schema) }),
+    Type.Object({ verb: Type.Literal('addedTo'), id: Id, attribute: Type.String(), addedId: Id }),
+    Type.Object({ verb: Type.Literal('removedFrom'), id: Id, attribute: Type.String(), removedId: Id })
+  ])
+}

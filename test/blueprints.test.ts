@@ -244,6 +244,25 @@ t.test('options: mirror, autoWatch, path, prefix, string ids; validation with co
   await t.rejects(async () => { await bare.register(blueprints, { identity: 'user', schema: User }) }, { code: 'FST_SOCKETS_BLUEPRINT_NO_PLUGIN' })
 })
 
+t.test('a body\'s primary key never reaches the store, even when the schema allows extra properties', async (t) => {
+  const Loose = Type.Object({ id: Type.Integer(), name: Type.String() })
+  const inner = memoryStore<Static<typeof Loose>>({ records: [{ id: 1, name: 'ada' }] })
+  const seen: unknown[] = []
+  const store: Store<Static<typeof Loose>> = {
+    ...inner,
+    create: async (values) => { seen.push(values); return await inner.create(values) },
+    update: async (id, changes) => { seen.push(changes); return await inner.update(id, changes) }
+  }
+  const app = await buildApp(t, {}, async (app) => { await app.register(blueprints, { identity: 'user', schema: Loose, store }) })
+  const [a, b] = await Promise.all([connect(t, app), connect(t, app)])
+  await request(a, 'get', '/user/1')
+  const updated = nextEvent(a, 'user')
+  t.same((await request(b, 'patch', '/user/1', { id: 7, name: 'max', extra: true })).body, { id: 1, name: 'max' })
+  t.same(await updated, { verb: 'updated', id: 1, data: { name: 'max', extra: true, id: 1 }, previous: { id: 1, name: 'ada' } })
+  t.same((await request(b, 'post', '/user', { id: 7, name: 'cy' })).body, { id: 2, name: 'cy' })
+  t.same(seen, [{ name: 'max', extra: true }, { name: 'cy' }])
+})
+
 t.test('the same flow with the real sails.io.js 1.2.1 client', async (t) => {
   const app = await buildApp(t, {}, async (app) => { await app.register(blueprints, { identity: 'user', schema: User }) })
   const require = createRequire(import.meta.url)

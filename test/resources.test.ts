@@ -2,7 +2,9 @@ import t from 'tap'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Socket as ClientSocket } from 'socket.io-client'
+import { Value } from '@sinclair/typebox/value'
 import { buildApp, connect, request, nextEvent, collect } from './helpers/app.js'
+import { resourceMessages } from '../lib/index.js'
 
 const User = Type.Object({
   id: Type.Integer({ minimum: 0 }),
@@ -27,6 +29,7 @@ t.test('resource() validates, caches one Resource per identity, and names rooms 
   const users = app.sockets.resource('user', { schema: User })
   t.equal(app.sockets.resource('user'), users, 'same object without options')
   t.equal(app.sockets.resource('user', { schema: User }), users, 'same object with the same options')
+  t.equal(app.sockets.resource('user', { primaryKey: 'id' }), users, 'same object when the options given match')
   t.equal(users.identity, 'user')
   t.equal(users.primaryKey, 'id')
   t.equal(users.watchRoom, 'sails_model_create_user')
@@ -75,6 +78,9 @@ t.test('subscribe, watch and the publish verbs reach exactly the right sockets i
   await users.publishAdd(1, 'pets', 12)
   await users.publishRemove(1, 'pets', 0)
   await flush(app, [a, b, c])
+  const UserMessage = resourceMessages(User)
+  t.ok(heard.a.slice(1).every((message) => Value.Check(UserMessage, message)), 'resourceMessages() describes every verb')
+  t.notOk(Value.Check(UserMessage, heard.a[0]), 'free-form publish data is outside it')
   t.same(heard.a, [
     { verb: 'typing', by: 3 },
     { verb: 'updated', id: 2, data: { name: 'max' }, previous: { id: 2, name: 'ada' } },
@@ -89,6 +95,7 @@ t.test('subscribe, watch and the publish verbs reach exactly the right sockets i
   await users.publishCreate({ id: 0, name: 'zero' })
   await flush(app, [a, b, c])
   t.same(heard.c, [{ verb: 'created', id: 0, data: { id: 0, name: 'zero' } }])
+  t.ok(Value.Check(resourceMessages(User), heard.c[0]))
   t.same(heard.a, [], 'non-watchers do not hear creations')
   t.same(await app.sockets.members(users.getRoomName(0)), [ids(c)], 'the watcher was introduced to record 0')
 

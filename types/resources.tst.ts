@@ -1,7 +1,7 @@
 import Fastify, { type FastifyRequest } from 'fastify'
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import { expect } from 'tstyche'
-import fastifySockets, { blueprints, memoryStore, type Resource, type ResourceMessage, type Store, type BlueprintOptions } from '../lib/index.js'
+import fastifySockets, { blueprints, memoryStore, resourceMessages, type Resource, type ResourceMessage, type Store, type BlueprintOptions } from '../lib/index.js'
 
 const User = Type.Object({ id: Type.Integer(), name: Type.String(), pets: Type.Optional(Type.Array(Type.Integer())) })
 interface User { id: number, name: string, pets?: number[] }
@@ -44,3 +44,8 @@ declare const wrong: Store<{ id: string, title: string }>
 expect({ identity: 'user', schema: User, store: memoryStore<User>() }).type.toBeAssignableTo<BlueprintOptions<typeof User>>()
 expect({ identity: 'user', schema: User, store: wrong }).type.not.toBeAssignableTo<BlueprintOptions<typeof User>>()
 expect(app.register).type.not.toBeCallableWith(blueprints, { identity: 'user' })
+
+// resourceMessages(): a TypeBox union whose static type narrows by verb.
+const UserMessage = resourceMessages(User)
+declare const typed: Static<typeof UserMessage>
+if (typed.verb === 'created') expect(typed.data).type.toBe<{ id: number, name: string, pets?: number[] }>()
