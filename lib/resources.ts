@@ -74,6 +74,12 @@ const MAX_ID_LENGTH = 100
 const KNOWN_OPTIONS = new Set(['primaryKey', 'schema'])
 
 type PkKind = 'number' | 'integer' | 'string' | 'any'
+const EXPECTED_ID: Record<PkKind, string> = {
+  number: 'a finite number',
+  integer: 'an integer',
+  string: `a string of 1..${MAX_ID_LENGTH} characters`,
+  any: `a finite number or a string of 1..${MAX_ID_LENGTH} characters`
+}
 
 function describe (value: unknown): string {
   if (value === null) return 'null'
@@ -361,7 +367,7 @@ export class Resource<R extends object = AnyRecord> {
       ? value.length > 0 && value.length <= MAX_ID_LENGTH
       : typeof value === 'number' && Number.isFinite(value)
     if (!valid || (this.#checkPk !== undefined && !this.#checkPk.Check(value))) {
-      throw new FST_SOCKETS_RESOURCE_ID_INVALID(this.identity, `${describe(id)} (expected ${this.#pkKind === 'any' ? 'a finite number or a string' : `a ${this.#pkKind}`}${this.#pkKind === 'number' || this.#pkKind === 'integer' ? '' : ` of 1..${MAX_ID_LENGTH} characters`})`)
+      throw new FST_SOCKETS_RESOURCE_ID_INVALID(this.identity, `${describe(id)} (expected ${EXPECTED_ID[this.#pkKind]}${this.#checkPk === undefined ? '' : ' matching the primary key\'s schema'})`)
     }
     return value as RecordId
   }

@@ -75,11 +75,17 @@ function compare (a: unknown, b: unknown): number {
  * ```
  */
 export function memoryStore<R extends object = AnyRecord> (options: MemoryStoreOptions<R> = {}): Store<R> {
+  if (options === null || typeof options !== 'object') throw new FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID('memoryStore options must be an object')
+  for (const name of Object.keys(options)) {
+    if (name !== 'primaryKey' && name !== 'records') throw new FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID(`unknown memoryStore option '${name.slice(0, 64)}'`)
+  }
   const primaryKey = options.primaryKey ?? 'id'
   if (typeof primaryKey !== 'string' || primaryKey.length === 0) throw new FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID('memoryStore primaryKey must be a non-empty string')
+  if (options.records !== undefined && !Array.isArray(options.records)) throw new FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID('memoryStore records must be an array')
   const records = new Map<RecordId, AnyRecord>()
   let next = 1
   for (const record of options.records ?? []) {
+    if (record === null || typeof record !== 'object') throw new FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID('memoryStore records must be objects')
     const id = (record as AnyRecord)[primaryKey]
     if (typeof id !== 'number' && typeof id !== 'string') {
       throw new FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID(`memoryStore seed record without a number or string '${primaryKey}'`)

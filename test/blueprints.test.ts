@@ -33,6 +33,27 @@ async function http (app: FastifyInstance, method: string, path: string, body?: 
   return { statusCode: res.status, body: await res.json() }
 }
 
+t.test('memoryStore: auto-increment ids, copies in and out, find, seeds, coded option errors', async (t) => {
+  const store = memoryStore<{ id: number, name: string, tags?: string[] }>({ records: [{ id: 0, name: 'zero' }, { id: 5, name: 'five' }] })
+  const made = await store.create({ id: 1, name: 'six', tags: ['a'] } as never)
+  t.same(made, { id: 6, name: 'six', tags: ['a'] }, 'ids continue after the largest seed; a given id is ignored')
+  made.tags?.push('mutated')
+  t.same((await store.findOne(6))?.tags, ['a'], 'returned records are copies')
+  t.same(await store.findOne('6'), { id: 6, name: 'six', tags: ['a'] }, 'a numeric string finds a numeric id')
+  t.same(await store.update(6, { name: 'SIX', id: 9 } as never), { id: 6, name: 'SIX', tags: ['a'] }, 'the id cannot change')
+  t.equal(await store.update(99, { name: 'x' }), undefined)
+  t.same((await store.find({ sort: [['name', 'desc']], skip: 1, limit: 1 })).map((r) => r.name), ['five'])
+  t.same((await store.find({ where: { name: 'zero' } })).map((r) => r.id), [0])
+  t.same(await store.destroy(0), { id: 0, name: 'zero' })
+  t.equal(await store.destroy(0), undefined)
+  t.equal(await store.findOne(0), undefined)
+  const code = { code: 'FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID' }
+  for (const options of [null, { primaryKey: '' }, { records: {} }, { records: [null] }, { records: [{ name: 'no id' }] },
+    { records: [{ id: 1 }, { id: 1 }] }, { colour: 'red' }] as unknown[]) {
+    t.throws(() => memoryStore(options as never), code, JSON.stringify(options))
+  }
+})
+
 t.test('the Sails sequence with three real clients', async (t) => {
   const app = await buildApp(t, {}, async (app) => { await app.register(blueprints, { identity: 'user', schema: User }) })
   const users = app.sockets.resource('user')

@@ -54,6 +54,7 @@ t.test('resource() validates, caches one Resource per identity, and names rooms 
   for (const id of [Number.NaN, Infinity, '', 'abc', 1.5, -1, 'x'.repeat(101), {}, null, undefined] as unknown[]) {
     t.throws(() => users.getRoomName(id as number), code('FST_SOCKETS_RESOURCE_ID_INVALID'), `id ${String(id)}`)
   }
+  t.throws(() => users.getRoomName('abc'), { message: "Invalid user id: 'abc' (expected an integer matching the primary key's schema)" })
   const tags = app.sockets.resource('tag', { primaryKey: 'slug' })
   t.equal(tags.getRoomName('a-b'), 'sails_model_tag_a-b:tag', 'no schema: strings pass as they are')
   t.equal(tags.getRoomName(0), 'sails_model_tag_0:tag')
