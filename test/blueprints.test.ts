@@ -293,7 +293,8 @@ t.test('the same flow with the real sails.io.js 1.2.1 client', async (t) => {
   io.sails.environment = 'production'
   const a = io.socket
   const b = io.sails.connect(urlOf(app))
-  t.teardown(() => { if (a.isConnected()) a.disconnect(); if (b.isConnected()) b.disconnect() })
+  const c = io.sails.connect(urlOf(app))
+  t.teardown(() => { for (const socket of [a, b, c]) if (socket.isConnected()) socket.disconnect() })
   type Callback = (body: unknown, jwr: { statusCode: number, error?: Error }) => void
   const call = (socket: any, method: string, url: string, data?: unknown) =>
     new Promise<{ body: unknown, statusCode: number }>((resolve) => {
@@ -307,6 +308,9 @@ t.test('the same flow with the real sails.io.js 1.2.1 client', async (t) => {
   })
   const heardB: unknown[] = []
   b.on('user', (msg: unknown) => heardB.push(msg))
+  const heardC: unknown[] = []
+  c.on('user', (msg: unknown) => heardC.push(msg))
+  t.equal((await call(c, 'get', '/hello-nobody')).statusCode, 404, 'C is connected (and reads no user)')
 
   const list = await call(a, 'get', '/user')
   t.equal(list.statusCode, 200)
@@ -330,4 +334,9 @@ t.test('the same flow with the real sails.io.js 1.2.1 client', async (t) => {
   t.same(await destroyedA, destroyed)
   t.same(await destroyedB, destroyed)
   t.same(heardB, [destroyed], 'B, the requester of the create and update, heard only the destroy')
+  // Order is kept per connection: once C hears this marker, anything sent to it before has arrived.
+  const marker = new Promise((resolve) => c.on('flush', resolve))
+  app.sockets.blast('flush', 1)
+  await marker
+  t.same(heardC, [], 'C, which never read the resource, heard nothing')
 })
