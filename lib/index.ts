@@ -14,3 +14,14 @@ export type {
 } from './events.js'
 export { DENIED_REQUEST_HEADERS, VERBS } from './packet.js'
 export { defineRoom } from './events.js'
+
+// ---- resources and blueprints ----
+export { blueprints } from './blueprints.js'
+export type { BlueprintOptions } from './blueprints.js'
+export { memoryStore } from './store.js'
+export { resourceMessages } from './resources.js'
+export type { Store, FindQuery, SortClause, MemoryStoreOptions } from './store.js'
+export type {
+  Resource, ResourceOptions, ResourceMessage, RecordId, AnyRecord, PublishOptions, PublishChangeOptions, SubscribeTarget,
+  CreatedMessage, UpdatedMessage, DestroyedMessage, AddedToMessage, RemovedFromMessage
+} from './resources.js'

@@ -6,6 +6,8 @@ import type { Membership } from './membership.js'
 import { FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_NOT_SOCKET_REQUEST, FST_SOCKETS_CONNECT_CLIENT } from './errors.js'
 import type { TestClients } from './test-client.js'
 import type { ClientSocket, ClientOptions } from './client/index.js'
+import type { TObject, Static } from '@sinclair/typebox'
+import { Resources, type Resource, type ResourceOptions, type AnyRecord } from './resources.js'
 
 // A socket id: `string`, branded once rooms are declared (see events.ts).
 export type { SocketId }
@@ -38,6 +40,7 @@ export class Sockets {
   readonly #membership: Membership
   readonly #registry: EventRegistry
   readonly #clients: TestClients | undefined
+  #resources: Resources | undefined
 
   /** @internal built by the plugin */
   constructor (io: Server, membership: Membership, registry: EventRegistry, clients?: TestClients) {
@@ -252,6 +255,24 @@ export class Sockets {
   async connectClient (options?: ClientOptions): Promise<ClientSocket> {
     if (this.#clients === undefined) throw new FST_SOCKETS_CONNECT_CLIENT('not available on this instance')
     return await this.#clients.connect(options)
+  }
+
+  /**
+   * The resourceful pub-sub of one kind of record (Sails model pub-sub), created on first use and the same
+   * object on every later call. With a TypeBox `schema`, messages are typed and checked from it.
+   * @example
+   * ```ts
+   * const users = app.sockets.resource('user', { schema: User }) // Resource<Static<typeof User>>
+   * await users.subscribe(request, [1, 2])
+   * await users.publishUpdate(1, { name: 'max' }, { except: request })
+   * ```
+   * @throws FST_SOCKETS_RESOURCE_OPTIONS_INVALID for a bad identity or options, or other options than the first call's
+   */
+  resource<S extends TObject> (identity: string, options: ResourceOptions<S> & { schema: S }): Resource<Static<S>>
+  resource<R extends object = AnyRecord> (identity: string, options?: ResourceOptions<undefined>): Resource<R>
+  resource (identity: string, options?: ResourceOptions): Resource<object> {
+    this.#resources ??= new Resources(this)
+    return this.#resources.get(identity, options)
   }
 
   // Sockets held here are changed directly (no cluster traffic); other ids go through the membership.
