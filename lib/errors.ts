@@ -34,6 +34,38 @@ export const FST_SOCKETS_INVALID_ROOM = createError<[string]>(
 export const FST_SOCKETS_INVALID_EVENT = createError<[string]>(
   'FST_SOCKETS_INVALID_EVENT', 'Invalid event name: %s', 500, TypeError)
 
+// ---- typed events and rooms (events.ts) ----
+export const FST_SOCKETS_INVALID_PAYLOAD = createError<[string, string, string]>(
+  'FST_SOCKETS_INVALID_PAYLOAD', "Invalid payload for event '%s' at %s: %s (nothing was sent)", 500, TypeError)
+export const FST_SOCKETS_UNDECLARED_EVENT = createError<[string]>(
+  'FST_SOCKETS_UNDECLARED_EVENT', "Event '%s' is not declared in the events option (nothing was sent)", 500, TypeError)
+export const FST_SOCKETS_UNDECLARED_ROOM = createError<[string]>(
+  'FST_SOCKETS_UNDECLARED_ROOM', "Room '%s' matches no pattern of the rooms option", 500, TypeError)
+export const FST_SOCKETS_JOIN_REFUSED = createError<[string]>(
+  'FST_SOCKETS_JOIN_REFUSED', "Joining room '%s' was refused", 403)
+
+// ---- client: browser bundle and test client ----
+export const FST_SOCKETS_CLIENT_BUNDLE_MISSING = createError(
+  'FST_SOCKETS_CLIENT_BUNDLE_MISSING', 'The browser bundle is not built: run `npm run build` (it writes dist/browser/fastify-sockets.js)', 500)
+export const FST_SOCKETS_CONNECT_CLIENT = createError<[string, { cause: unknown }?]>(
+  'FST_SOCKETS_CONNECT_CLIENT', 'connectClient() cannot connect: %s', 500)
+
+// ---- resources and blueprints (issue 5) ----
+export const FST_SOCKETS_RESOURCE_OPTIONS_INVALID = createError<[string]>(
+  'FST_SOCKETS_RESOURCE_OPTIONS_INVALID', 'Invalid resource: %s', 500, TypeError)
+export const FST_SOCKETS_RESOURCE_ID_INVALID = createError<[string, string]>(
+  'FST_SOCKETS_RESOURCE_ID_INVALID', 'Invalid %s id: %s', 500, TypeError)
+export const FST_SOCKETS_RESOURCE_PAYLOAD_INVALID = createError<[string, string, string]>(
+  'FST_SOCKETS_RESOURCE_PAYLOAD_INVALID', 'Invalid %s %s payload, nothing was published: %s', 500, TypeError)
+export const FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID = createError<[string]>(
+  'FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID', 'Invalid blueprints options: %s', 500, TypeError)
+export const FST_SOCKETS_BLUEPRINT_NO_PLUGIN = createError(
+  'FST_SOCKETS_BLUEPRINT_NO_PLUGIN', 'The blueprints plugin needs fastify-sockets: register fastify-sockets first, in the same or a parent context', 500, TypeError)
+export const FST_SOCKETS_RECORD_NOT_FOUND = createError<[string, string]>(
+  'FST_SOCKETS_RECORD_NOT_FOUND', 'No %s with id %s', 404)
+export const FST_SOCKETS_BAD_CRITERIA = createError<[string]>(
+  'FST_SOCKETS_BAD_CRITERIA', 'Invalid find criteria: %s', 400)
+
 // ---- limits, handshake hooks and room guards (hardening) ----
 export const FST_SOCKETS_TOO_MANY_REQUESTS = createError<[number]>(
   'FST_SOCKETS_TOO_MANY_REQUESTS', 'Too many socket requests in flight on this socket (maxInFlight is %d): wait for answers before sending more', 429)

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { ServerOptions, Socket } from 'socket.io'
 import { FST_SOCKETS_OPTIONS_INVALID, FST_SOCKETS_ORIGINS_REQUIRED } from './errors.js'
+import { resolveRegistryOptions, type RegistryOptions, type ResolvedRegistry } from './events.js'
 
 /**
  * Options of the fastify-sockets plugin.
@@ -13,7 +14,9 @@ import { FST_SOCKETS_OPTIONS_INVALID, FST_SOCKETS_ORIGINS_REQUIRED } from './err
  * })
  * ```
  */
-export interface FastifySocketsOptions {
+// `events`, `rooms` and `validate` come from RegistryOptions (events.ts): typed to mirror the
+// SocketEvents / SocketRooms declarations, and required once those are declared.
+export interface FastifySocketsOptions extends RegistryOptions {
   /**
    * Exact origins (`scheme://host[:port]`, no path, no trailing slash) allowed to open a socket.
    * Enforced at the handshake for websocket and polling alike. Required when `NODE_ENV=production`
@@ -88,6 +91,13 @@ export interface FastifySocketsOptions {
    * @default { allowEIO3: true } (so sails.io.js 1.2.1 clients connect)
    */
   socketio?: Partial<ServerOptions>
+  /**
+   * Client-facing routes. `path`: where the browser bundle (sails.io.js globals + socket.io-client) is
+   * served, `false` for nowhere. `getCookie`: the `GET /__getcookie` route sails.io.js loads before a
+   * cross-origin connection. `client: false` disables both.
+   * @default { path: '/fastify-sockets.js', getCookie: true }
+   */
+  client?: false | { path?: string | false, getCookie?: boolean }
 }
 
 /** The options after validation and defaults; frozen. */
@@ -104,9 +114,13 @@ export interface ResolvedOptions {
   readonly onConnection: FastifySocketsOptions['onConnection']
   readonly onDisconnect: FastifySocketsOptions['onDisconnect']
   readonly socketio: Partial<ServerOptions>
+  /** `events`, `rooms`, `validate`: shapes checked, compiled by the EventRegistry. */
+  readonly registry: ResolvedRegistry
+  readonly client: { readonly path: string | undefined, readonly getCookie: boolean }
 }
 
 const KNOWN = new Set<string>(['allowedOrigins', 'allowNoOrigin', 'allowRequest', 'requestTimeout', 'socketio',
+  'events', 'rooms', 'validate', 'client',
   'maxMessageSize', 'maxInFlight', 'maxRoomsPerSocket', 'maxRoomNameLength', 'reservedRoomPrefixes', 'onConnection', 'onDisconnect'])
 
 function positiveInteger (name: string, value: unknown, fallback: number, max: number): number {
@@ -189,11 +203,16 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
     if (opts[hook] !== undefined && typeof opts[hook] !== 'function') throw new FST_SOCKETS_OPTIONS_INVALID(`${hook} must be a function`)
   }
 
+  const client = resolveClient(opts.client)
+
   if (env.NODE_ENV === 'production' && allowedOrigins === undefined && opts.allowRequest === undefined) {
     throw new FST_SOCKETS_ORIGINS_REQUIRED()
   }
 
+  const registry = resolveRegistryOptions(opts)
+
   return Object.freeze({
+    registry,
     allowedOrigins,
     allowNoOrigin: (opts.allowNoOrigin as boolean | undefined) ?? true,
     allowRequest: opts.allowRequest as FastifySocketsOptions['allowRequest'],
@@ -205,6 +224,24 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
     reservedRoomPrefixes: Object.freeze([...prefixes as string[]]),
     onConnection: opts.onConnection as FastifySocketsOptions['onConnection'],
     onDisconnect: opts.onDisconnect as FastifySocketsOptions['onDisconnect'],
-    socketio: { allowEIO3: true, ...socketio }
+    socketio: { allowEIO3: true, ...socketio },
+    client
   })
+}
+
+function resolveClient (input: unknown): ResolvedOptions['client'] {
+  if (input === false) return Object.freeze({ path: undefined, getCookie: false })
+  const client = input ?? {}
+  if (!isPlainObject(client)) throw new FST_SOCKETS_OPTIONS_INVALID('client must be false or an object { path, getCookie }')
+  for (const key of Object.keys(client)) {
+    if (key !== 'path' && key !== 'getCookie') throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option 'client.${key}'`)
+  }
+  const path = client.path ?? '/fastify-sockets.js'
+  if (path !== false && (typeof path !== 'string' || !/^\/[^?#\s]*$/.test(path) || path.length > 256)) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('client.path must be false or a route path starting with / (no query, no spaces)')
+  }
+  if (client.getCookie !== undefined && typeof client.getCookie !== 'boolean') {
+    throw new FST_SOCKETS_OPTIONS_INVALID('client.getCookie must be a boolean')
+  }
+  return Object.freeze({ path: path === false ? undefined : path, getCookie: (client.getCookie as boolean | undefined) ?? true })
 }

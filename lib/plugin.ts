@@ -7,11 +7,13 @@ import { Sockets } from './sockets.js'
 import { EventRegistry } from './events.js'
 import { memoryMembership } from './membership.js'
 import { buildAllowRequest, buildConnectionHook, buildDisconnectHook } from './handshake.js'
+import { serveBundle, serveGetCookie, GET_COOKIE_PATH } from './browser-client.js'
+import { TestClients } from './test-client.js'
 import { RoomPolicy } from './room-policy.js'
 import { guardSessions } from './session-guard.js'
-import { drainConnections, forceCloseTransports, openTransports } from './shutdown.js'
+import { flushWrites, forceCloseTransports, openTransports } from './shutdown.js'
 
-/** How long `fastify.close()` waits for polling clients to read their disconnect before cutting them off. */
+/** How long `fastify.close()` lets the 503s of requests in flight reach polling clients before closing. */
 const CLOSE_GRACE_MS = 1000
 
 declare module 'fastify' {
@@ -44,7 +46,15 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
     if (onDisconnect !== undefined) socket.once('disconnect', (reason) => { onDisconnect(socket, reason) })
   })
 
-  fastify.decorate('sockets', new Sockets(io, memoryMembership(io), new EventRegistry(), new RoomPolicy(io, opts), () => requests.inFlight))
+  // connectClient(): listens on 127.0.0.1:0 when the app is not listening yet (once, however many clients ask)
+  let listening: Promise<unknown> | undefined
+  const testClients = new TestClients(async () => {
+    if (!fastify.server.listening) await (listening ??= fastify.listen({ port: 0, host: '127.0.0.1' }))
+    return fastify.server.address()
+  })
+
+  fastify.decorate('sockets', new Sockets(io, memoryMembership(io), new EventRegistry(opts.registry), testClients,
+    new RoomPolicy(io, opts), () => requests.inFlight))
   fastify.decorateRequest('isSocket', {
     getter (this: FastifyRequest) { return socketContextOf(this.raw) !== undefined }
   })
@@ -58,13 +68,24 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
     }
   })
 
+  // Client-facing routes: the browser bundle and sails.io.js' cross-origin cookie route.
+  if (opts.client.path !== undefined) fastify.get(opts.client.path, serveBundle)
+  if (opts.client.getCookie) fastify.get(GET_COOKIE_PATH, serveGetCookie)
+
   let closingTransports: ReturnType<typeof openTransports> = []
   fastify.addHook('preClose', async () => {
+    testClients.close()
     requests.close()
     closingTransports = openTransports(io)
-    io.local.disconnectSockets(true)
-    // polling clients read their disconnect on their next poll: give them a moment, while the server still listens
-    await drainConnections(io, CLOSE_GRACE_MS)
+    // The 503s are queued on the connections: let them out (a polling client reads them on its next poll,
+    // a silent one is not waited for past the grace) before the transports close.
+    await flushWrites(io, CLOSE_GRACE_MS)
+    // Close the transports instead of sending socket.io DISCONNECT packets: clients see 'transport close'
+    // and reconnect to the next server (restart, deploy), as with socket.io's own close(). A DISCONNECT
+    // ('io server disconnect') is what sockets.disconnect() sends, and clients do not undo it.
+    // `discard`: a polling transport with no pending poll closes now instead of arming a 30 s timer
+    // that would keep the process alive after close.
+    for (const socket of io.of('/').sockets.values()) socket.conn.close(true)
   })
   fastify.addHook('onClose', async () => {
     await io.close()

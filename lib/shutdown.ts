@@ -2,8 +2,8 @@ import type { Server } from 'socket.io'
 
 // Engine.IO closes a polling connection by queueing a close packet for the client's next poll, and
 // waits up to 30 s for that poll. A client that went silent (a phone that lost its network) therefore
-// holds a timer, and the process, for 30 s after `fastify.close()`; a live polling client whose poll
-// races the HTTP server's close sees a transport error instead of the server's disconnect.
+// holds a timer, and the process, for 30 s after `fastify.close()`. And what a connection still holds
+// (the 503s of requests in flight) is lost if its transport closes first.
 
 interface Transport {
   readyState: string
@@ -12,7 +12,7 @@ interface Transport {
 
 interface EngineSocket {
   readyState: string
-  once (event: 'close', listener: () => void): unknown
+  writeBuffer: unknown[]
   transport?: Transport
 }
 
@@ -28,16 +28,14 @@ export function openTransports (io: Server): Transport[] {
   return transports
 }
 
-/** Waits until every Engine.IO connection has closed, or `graceMs` passed, whichever comes first. */
-export async function drainConnections (io: Server, graceMs: number): Promise<void> {
-  const open = engineSockets(io)
-  if (open.length === 0) return
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([
-    Promise.all(open.map((socket) => new Promise<void>((resolve) => { socket.once('close', resolve) }))),
-    new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs) })
-  ])
-  clearTimeout(timer)
+/**
+ * Waits until every Engine.IO connection has sent what it holds (a polling client takes it on its next
+ * poll), or `graceMs` passed: a client that went silent is not waited for.
+ */
+export async function flushWrites (io: Server, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs
+  const pending = (): boolean => engineSockets(io).some((socket) => socket.writeBuffer.length > 0)
+  while (pending() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
 }
 
 /**

@@ -1,13 +1,17 @@
 import type { FastifyRequest } from 'fastify'
 import type { Server, Socket } from 'socket.io'
 import { socketContextOf } from './virtual-request.js'
-import type { EventName, EventPayload, RoomName, EventRegistry } from './events.js'
+import type { EventName, EventPayload, RoomName, EventRegistry, RegistryJson, SocketId } from './events.js'
 import type { Membership } from './membership.js'
 import type { RoomPolicy } from './room-policy.js'
-import { FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_NOT_SOCKET_REQUEST } from './errors.js'
+import { FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_NOT_SOCKET_REQUEST, FST_SOCKETS_CONNECT_CLIENT } from './errors.js'
+import type { TestClients } from './test-client.js'
+import type { ClientSocket, ClientOptions } from './client/index.js'
+import type { TObject, Static } from '@sinclair/typebox'
+import { Resources, type Resource, type ResourceOptions, type AnyRecord } from './resources.js'
 
-/** A socket id (every socket is alone in a room named after its id). */
-export type SocketId = string
+// A socket id: `string`, branded once rooms are declared (see events.ts).
+export type { SocketId }
 /** Who an operation applies to: a socket request, a socket id, or an array of them. */
 export type SocketTarget = FastifyRequest | SocketId | ReadonlyArray<FastifyRequest | SocketId>
 /** Who a broadcast skips: a socket request, a socket id, a room, or an array of them. */
@@ -40,6 +44,11 @@ function isRequest (value: unknown): value is FastifyRequest {
   return value !== null && typeof value === 'object' && 'raw' in value
 }
 
+function requestsOf (target: unknown): FastifyRequest[] {
+  const list: unknown[] = Array.isArray(target) ? target : [target]
+  return list.filter(isRequest)
+}
+
 /**
  * `fastify.sockets`: rooms and pushes over socket.io, the Sails `sails.sockets` API plus what Sails
  * removed or never had. Methods that change membership return Promises that settle once the change
@@ -49,14 +58,17 @@ export class Sockets {
   readonly #io: Server
   readonly #membership: Membership
   readonly #registry: EventRegistry
+  readonly #clients: TestClients | undefined
+  #resources: Resources | undefined
   readonly #policy: RoomPolicy | undefined
   readonly #inFlight: () => number
 
   /** @internal built by the plugin */
-  constructor (io: Server, membership: Membership, registry: EventRegistry, policy?: RoomPolicy, inFlight: () => number = () => 0) {
+  constructor (io: Server, membership: Membership, registry: EventRegistry, clients?: TestClients, policy?: RoomPolicy, inFlight: () => number = () => 0) {
     this.#io = io
     this.#membership = membership
     this.#registry = registry
+    this.#clients = clients
     this.#policy = policy
     this.#inFlight = inFlight
   }
@@ -89,7 +101,7 @@ export class Sockets {
    */
   getId (request: FastifyRequest): SocketId | undefined {
     if (!isRequest(request)) return undefined
-    return socketContextOf(request.raw)?.socket.id
+    return socketContextOf(request.raw)?.socket.id as SocketId | undefined
   }
 
   /**
@@ -102,13 +114,24 @@ export class Sockets {
    *   return { joined: true }
    * })
    * ```
+   * A socket request joining a room whose pattern has a `join` guard joins only if the guard allows;
+   * otherwise nothing is joined and the promise rejects with FST_SOCKETS_JOIN_REFUSED (403), which
+   * an unhandled rejection in a route answers as a 403 JWR. Socket ids skip the guards (the server
+   * decides for them).
    * @throws FST_SOCKETS_NOT_SOCKET_REQUEST for an HTTP request, FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_INVALID_ROOM,
-   * FST_SOCKETS_ROOM_NAME, FST_SOCKETS_ROOM_RESERVED, FST_SOCKETS_ROOM_LIMIT
+   *   FST_SOCKETS_UNDECLARED_ROOM, FST_SOCKETS_JOIN_REFUSED, FST_SOCKETS_ROOM_NAME, FST_SOCKETS_ROOM_RESERVED,
+   *   FST_SOCKETS_ROOM_LIMIT
    */
   async join (target: SocketTarget, rooms: RoomName | readonly RoomName[], options?: JoinOptions): Promise<void> {
     const names = this.#registry.checkRooms(rooms)
-    this.#policy?.checkNames(names, options?.allowReserved === true)
-    await this.#eachTarget(target, (socket) => { this.#policy?.checkCapacity(socket, names); socket.join(names) }, (ids) =>
+    const serverChosen = options?.allowReserved === true
+    this.#policy?.checkNames(names, serverChosen)
+    if (this.#registry.hasRooms) {
+      this.#ids(target) // a bad target is refused before any guard runs
+      await this.#registry.authorize(requestsOf(target), names)
+    }
+    // rooms the server chose itself (resource subscriptions) are bounded by the records, not counted
+    await this.#eachTarget(target, (socket) => { if (!serverChosen) this.#policy?.checkCapacity(socket, names); socket.join(names) }, (ids) =>
       this.#membership.apply({ op: 'join', sources: ids, rooms: names }))
   }
 
@@ -133,7 +156,7 @@ export class Sockets {
    * ```
    */
   async leaveAll (sourceRoom: RoomName | SocketId): Promise<void> {
-    const source = this.#registry.checkRoom(sourceRoom)
+    const source = this.#registry.checkRoomOrSocket(sourceRoom)
     await this.#membership.apply({ op: 'leaveAll', sources: [source], rooms: [] })
   }
 
@@ -145,7 +168,7 @@ export class Sockets {
    * ```
    */
   async addRoomMembersToRooms (sourceRoom: RoomName | SocketId, destRooms: RoomName | readonly RoomName[], options?: JoinOptions): Promise<void> {
-    const source = this.#registry.checkRoom(sourceRoom)
+    const source = this.#registry.checkRoomOrSocket(sourceRoom)
     const rooms = this.#registry.checkRooms(destRooms)
     this.#policy?.checkNames(rooms, options?.allowReserved === true)
     await this.#membership.apply({ op: 'join', sources: [source], rooms })
@@ -159,7 +182,7 @@ export class Sockets {
    * ```
    */
   async removeRoomMembersFromRooms (sourceRoom: RoomName | SocketId, destRooms: RoomName | readonly RoomName[]): Promise<void> {
-    const source = this.#registry.checkRoom(sourceRoom)
+    const source = this.#registry.checkRoomOrSocket(sourceRoom)
     const rooms = this.#registry.checkRooms(destRooms)
     await this.#membership.apply({ op: 'leave', sources: [source], rooms })
   }
@@ -173,7 +196,7 @@ export class Sockets {
    * ```
    */
   broadcast<E extends EventName> (rooms: RoomName | SocketId | readonly (RoomName | SocketId)[], event: E, payload: EventPayload<E>, options?: BroadcastOptions): void {
-    const names = this.#registry.checkRooms(rooms)
+    const names = this.#registry.checkRoomsOrSockets(rooms)
     this.#registry.checkEvent(event, payload)
     let operator = this.#io.to(names)
     const except = this.#except(options)
@@ -203,7 +226,7 @@ export class Sockets {
    * ```
    */
   emit<E extends EventName> (socketId: SocketId, event: E, payload: EventPayload<E>): void {
-    const id = this.#registry.checkRoom(socketId)
+    const id = this.#registry.checkSocketId(socketId)
     this.#registry.checkEvent(event, payload)
     this.#io.to(id).emit(event, payload)
   }
@@ -216,7 +239,7 @@ export class Sockets {
    * ```
    */
   async members (room: RoomName | SocketId): Promise<SocketId[]> {
-    return this.#membership.members(this.#registry.checkRoom(room))
+    return await this.#membership.members(this.#registry.checkRoomOrSocket(room)) as SocketId[]
   }
 
   /**
@@ -245,6 +268,56 @@ export class Sockets {
       this.#membership.apply({ op: 'disconnect', sources: ids, rooms: [] }))
   }
 
+  /**
+   * The event and room registry as plain JSON Schema: serve it to clients, or feed a code generator.
+   * @example
+   * ```ts
+   * app.get('/sockets/schemas', async () => app.sockets.schemas())
+   * ```
+   */
+  schemas (): RegistryJson {
+    return this.#registry.schemas()
+  }
+
+  /** @internal the event registry, for features that push events of their own (resources) */
+  get registry (): EventRegistry {
+    return this.#registry
+  }
+
+  /**
+   * A connected client SDK socket against this app, for your tests (the `injectWS` idea): a real
+   * socket.io connection over TCP, disconnected when the app closes. If the app is not listening yet it
+   * starts listening on 127.0.0.1, on a free port. Reconnection is off unless `options.reconnection`.
+   * @example
+   * ```ts
+   * const client = await app.sockets.connectClient({ initialConnectionHeaders: { cookie: 'sid=abc' } })
+   * const jwr = await client.get('/me')
+   * ```
+   * @throws FST_SOCKETS_CONNECT_CLIENT when the app cannot be reached (closing, listening on a pipe, refused)
+   */
+  async connectClient (options?: ClientOptions): Promise<ClientSocket> {
+    if (this.#clients === undefined) throw new FST_SOCKETS_CONNECT_CLIENT('not available on this instance')
+    return await this.#clients.connect(options)
+  }
+
+  /**
+   * The resourceful pub-sub of one kind of record (Sails model pub-sub), created on first use and the same
+   * object on every later call. With a TypeBox `schema`, messages are typed and checked from it.
+   * @example
+   * ```ts
+   * const users = app.sockets.resource('user', { schema: User }) // Resource<Static<typeof User>>
+   * await users.subscribe(request, [1, 2])
+   * await users.publishUpdate(1, { name: 'max' }, { except: request })
+   * ```
+   * @throws FST_SOCKETS_RESOURCE_OPTIONS_INVALID for a bad identity or options, or other options than the first call's
+   */
+  resource<S extends TObject> (identity: string, options: ResourceOptions<S> & { schema: S }): Resource<Static<S>>
+  resource<R extends object = AnyRecord> (identity: string, options?: ResourceOptions<undefined>): Resource<R>
+  resource (identity: string, options?: ResourceOptions): Resource<object> {
+    this.#resources ??= new Resources(this)
+    return this.#resources.get(identity, options)
+  }
+
   // Sockets held here are changed directly (no cluster traffic); other ids go through the membership.
   async #eachTarget (target: SocketTarget, local: (socket: Socket) => void, remote: (ids: string[]) => Promise<void>): Promise<void> {
     const ids = this.#ids(target)
@@ -262,7 +335,7 @@ export class Sockets {
     const list = Array.isArray(target) ? target : [target]
     if (list.length === 0) throw new FST_SOCKETS_INVALID_TARGET('empty array')
     return list.map((item: unknown) => {
-      if (typeof item === 'string') return this.#registry.checkRoom(item)
+      if (typeof item === 'string') return this.#registry.checkSocketId(item)
       if (isRequest(item)) {
         const ctx = socketContextOf(item.raw)
         if (ctx === undefined) throw new FST_SOCKETS_NOT_SOCKET_REQUEST()
@@ -278,7 +351,7 @@ export class Sockets {
     const list = Array.isArray(except) ? except : [except]
     return list.map((item: unknown) => {
       if (isRequest(item)) return socketContextOf(item.raw)?.socket.id ?? ''
-      return this.#registry.checkRoom(item)
+      return this.#registry.checkRoomOrSocket(item)
     }).filter((room) => room !== '')
   }
 }

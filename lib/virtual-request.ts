@@ -183,6 +183,16 @@ export class VirtualRequests {
     const pending: Pending = { ctx, ack, method: parts.method, url: parts.url, timer: undefined, settled: false }
     ctx.pending.add(pending)
     pending.timer = setTimeout(() => this.#timeout(pending), this.#deps.requestTimeout)
+    try {
+      this.#inject(ctx, parts, pending)
+    } catch (err) {
+      // Settle here, so the deadline cannot answer the same request a second time.
+      this.#deps.log.error({ err, socketId: ctx.socket.id }, 'fastify-sockets: dispatch threw')
+      this.#answer(pending, errorJwr(new FST_SOCKETS_DISPATCH_FAILED((err as Error)?.message ?? String(err))))
+    }
+  }
+
+  #inject (ctx: SocketContext, parts: RequestParts, pending: Pending): void {
     inject(this.#dispatch as never, {
       method: parts.method,
       url: parts.url,

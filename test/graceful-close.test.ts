@@ -31,9 +31,10 @@ t.test('S19: close settles every request, disconnects every socket, and leaves n
   t.equal(result.statuses.length, 20)
   t.ok(result.statuses.every((status) => status === 503 || status === 200), `every request settled with an answer or 503: ${result.statuses.join(',')}`)
   t.equal(result.disconnected, 100, 'every client saw its disconnect')
-  t.same(result.reasons, ['io server disconnect'], 'polling and websocket clients alike got the server disconnect, not a transport error')
+  // a transport closed under them, never a socket.io DISCONNECT: socket.io-client reconnects (to the next server) after both
+  t.ok(result.reasons.every((reason) => reason === 'transport close' || reason === 'transport error'), `reasons: ${result.reasons.join(', ')}`)
   t.same(result.after, { connections: 0, rooms: 0, inFlight: 0 }, 'nothing left in the plugin')
   t.equal(result.engineClients, 0, 'no Engine.IO connection left, silent polling ones included')
   t.same(result.errors, [], 'no uncaught exception, unhandled rejection or FST_ERR_REOPENED_CLOSE_SERVER')
-  t.ok(result.closeMs < 10_000, `close took ${result.closeMs} ms (bounded by the 1 s polling grace)`)
+  t.ok(result.closeMs < 10_000, `close took ${result.closeMs} ms (bounded by the 1 s grace for polling clients to take their 503s)`)
 })

@@ -2,12 +2,14 @@
 import Fastify from 'fastify'
 import { readFile } from 'node:fs/promises'
 import fastifySockets from '../../lib/index.js'
+import { events, rooms } from './registry.js'
 
 const page = await readFile(new URL('./index.html', import.meta.url), 'utf8')
 
 export async function buildChat () {
   const app = Fastify({ logger: process.env.LOG === '1' })
-  await app.register(fastifySockets)
+  // Typed events and rooms: payloads validated against registry.ts, types from sockets.d.ts.
+  await app.register(fastifySockets, { events, rooms })
 
   app.get('/', async (_request, reply) => reply.type('text/html').send(page))
 

@@ -1,0 +1,8 @@
+// Declares the chat's socket registry for the compiler (see examples/typed/sockets.d.ts for why it
+// sits in its own file in this repository).
+import type { Message } from './registry.js'
+
+declare module '../../lib/index.js' {
+  interface SocketEvents { message: typeof Message }
+  interface SocketRooms { chat: `chat:${string}` }
+}

@@ -1,0 +1,51 @@
+import t from 'tap'
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { buildApp, connect, request, delay } from './helpers/app.js'
+import Fastify from 'fastify'
+import fastifySockets from '../lib/index.js'
+
+t.test('fastify.close() disconnects sockets and awaits socket.io', async (t) => {
+  const app = Fastify()
+  await app.register(fastifySockets)
+  app.get('/ok', async () => ({ ok: true }))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const [a, b] = [await connect(t, app), await connect(t, app)]
+  t.same((await request(a, 'get', '/ok')).body, { ok: true })
+  const reasons = [a, b].map((socket) => new Promise<string>((resolve) => socket.once('disconnect', resolve)))
+  await app.close()
+  // transport close, not 'io server disconnect': clients reconnect to the next server after a restart
+  t.same(await Promise.all(reasons), ['transport close', 'transport close'])
+  t.equal(app.sockets.io.of('/').sockets.size, 0)
+  t.equal(app.server.listening, false)
+})
+
+t.test('requests in flight when the server closes are answered 503', async (t) => {
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  const app = await buildApp(t, {}, (app) => { app.get('/slow', async () => { await gate; return {} }) })
+  const socket = await connect(t, app)
+  const pending = request(socket, 'get', '/slow')
+  while (app.sockets.io.of('/').sockets.size === 0) await delay(10)
+  await delay(50)
+  const closing = app.close()
+  const jwr = await pending
+  t.match(jwr, { statusCode: 503, body: { code: 'FST_SOCKETS_SERVER_CLOSING' } })
+  release()
+  await closing
+})
+
+t.test('no handle is left open: a process that closes its app and clients exits by itself', async (t) => {
+  const script = fileURLToPath(new URL('./fixtures/exit-after-close.ts', import.meta.url))
+  const started = Date.now()
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  clearTimeout(killer)
+  t.equal(code, 0, `exited by itself (output: ${output.trim()})`)
+  t.match(output, /closed/)
+  t.ok(Date.now() - started < 20_000, 'before the watchdog')
+})
