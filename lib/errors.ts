@@ -33,3 +33,9 @@ export const FST_SOCKETS_INVALID_ROOM = createError<[string]>(
   'FST_SOCKETS_INVALID_ROOM', 'Invalid room name: %s', 500, TypeError)
 export const FST_SOCKETS_INVALID_EVENT = createError<[string]>(
   'FST_SOCKETS_INVALID_EVENT', 'Invalid event name: %s', 500, TypeError)
+
+// ---- cluster (Redis): cluster-wide operations rejected to the calling code ----
+export const FST_SOCKETS_CLUSTER_TIMEOUT = createError<[string, number, string]>(
+  'FST_SOCKETS_CLUSTER_TIMEOUT', 'Cluster %s not acknowledged within %d ms by node(s): %s', 503)
+export const FST_SOCKETS_CLUSTER_UNAVAILABLE = createError<[string, string]>(
+  'FST_SOCKETS_CLUSTER_UNAVAILABLE', 'Cluster %s failed: %s', 503)

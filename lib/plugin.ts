@@ -7,6 +7,7 @@ import { Sockets } from './sockets.js'
 import { EventRegistry } from './events.js'
 import { memoryMembership } from './membership.js'
 import { buildAllowRequest } from './handshake.js'
+import { Cluster } from './cluster.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -23,14 +24,25 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
   const opts = resolveOptions(rawOptions)
   const log = fastify.log
 
+  // Cluster: the plugin's Redis clients start connecting now; the adapter is in place before any socket.
+  const cluster = opts.cluster === undefined ? undefined : Cluster.create(opts.cluster, log)
   const io = new Server(fastify.server, {
     ...opts.socketio,
+    ...(cluster === undefined ? {} : { adapter: cluster.adapter() }),
     allowRequest: buildAllowRequest(opts, log)
   })
   const requests = new VirtualRequests({ routing: () => fastify.routing, log, requestTimeout: opts.requestTimeout })
   io.on('connection', (socket) => { requests.bind(socket) })
 
-  fastify.decorate('sockets', new Sockets(io, memoryMembership(io), new EventRegistry()))
+  let membership
+  try {
+    membership = cluster === undefined ? memoryMembership(io) : await cluster.attach(io)
+  } catch (err) {
+    await io.close()
+    await cluster?.close()
+    throw err
+  }
+  fastify.decorate('sockets', new Sockets(io, membership, new EventRegistry(), cluster))
   fastify.decorateRequest('isSocket', {
     getter (this: FastifyRequest) { return socketContextOf(this.raw) !== undefined }
   })
@@ -50,6 +62,8 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
   })
   fastify.addHook('onClose', async () => {
     await io.close()
+    // After socket.io: its adapter unsubscribes through these clients.
+    await cluster?.close()
   })
 }
 

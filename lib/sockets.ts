@@ -3,6 +3,7 @@ import type { Server, Socket } from 'socket.io'
 import { socketContextOf } from './virtual-request.js'
 import type { EventName, EventPayload, RoomName, EventRegistry } from './events.js'
 import type { Membership } from './membership.js'
+import type { ClusterHealth } from './cluster.js'
 import { FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_NOT_SOCKET_REQUEST } from './errors.js'
 
 /** A socket id (every socket is alone in a room named after its id). */
@@ -30,12 +31,26 @@ export class Sockets {
   readonly #io: Server
   readonly #membership: Membership
   readonly #registry: EventRegistry
+  readonly #cluster: ClusterHealth | undefined
 
   /** @internal built by the plugin */
-  constructor (io: Server, membership: Membership, registry: EventRegistry) {
+  constructor (io: Server, membership: Membership, registry: EventRegistry, cluster?: ClusterHealth) {
     this.#io = io
     this.#membership = membership
     this.#registry = registry
+    this.#cluster = cluster
+  }
+
+  /**
+   * This node's cluster link (`ready`, `status()`), or `undefined` without the `cluster` option.
+   * @example
+   * ```ts
+   * app.get('/health/ready', async (request, reply) =>
+   *   app.sockets.cluster?.ready === false ? reply.code(503).send(app.sockets.cluster.status()) : { ready: true })
+   * ```
+   */
+  get cluster (): ClusterHealth | undefined {
+    return this.#cluster
   }
 
   /** The raw socket.io server: the escape hatch for anything this API does not cover. */
