@@ -12,6 +12,8 @@ import { FST_SOCKETS_CLUSTER_TIMEOUT, FST_SOCKETS_CLUSTER_UNAVAILABLE } from './
 /** What the bus uses of a node-redis client (standalone or cluster). */
 export interface BusClient {
   readonly isReady: boolean
+  on (event: string, listener: () => void): unknown
+  off (event: string, listener: () => void): unknown
   publish (channel: string, message: string): Promise<unknown>
   sPublish (channel: string, message: string): Promise<unknown>
   subscribe (channel: string, listener: (message: string, channel: string) => void): Promise<unknown>
@@ -98,6 +100,15 @@ function parse (raw: string): Inbound | undefined {
   }
 }
 
+/** Resolves once `client` is ready (at once when it is). */
+async function whenReady (client: { readonly isReady: boolean, on (event: string, listener: () => void): unknown, off (event: string, listener: () => void): unknown }): Promise<void> {
+  if (client.isReady) return
+  await new Promise<void>((resolve) => {
+    const onReady = (): void => { client.off('ready', onReady); resolve() }
+    client.on('ready', onReady)
+  })
+}
+
 /** Heartbeats and acknowledged requests between the nodes, over two Redis pub/sub channels per node. */
 export class ClusterBus {
   readonly #pub: BusClient
@@ -145,9 +156,19 @@ export class ClusterBus {
   async start (): Promise<void> {
     this.#heartbeat = setInterval(() => { this.#tick() }, this.#opts.heartbeatInterval).unref()
     const subscribe = this.#opts.sharded ? this.#sub.sSubscribe.bind(this.#sub) : this.#sub.subscribe.bind(this.#sub)
-    await Promise.all([subscribe(this.#control, this.#listener), subscribe(this.#inbox, this.#listener)])
+    // Subscribe on a ready connection only (see guard() in cluster.ts); retry on the next 'ready' if it broke meanwhile.
+    while (!this.#closed && !this.#subscribed) {
+      await whenReady(this.#sub)
+      if (this.#closed) return
+      try {
+        await Promise.all([subscribe(this.#control, this.#listener), subscribe(this.#inbox, this.#listener)])
+        this.#subscribed = true
+      } catch (err) {
+        this.#report('subscribe', err)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    }
     if (this.#closed) return
-    this.#subscribed = true
     await this.#discover()
   }
 

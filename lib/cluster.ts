@@ -68,37 +68,55 @@ class ThrottledLog {
 }
 
 /**
- * What the adapter sees of a client: the same client, with fire-and-forget commands caught, and
- * publishes dropped (counted) while Redis is down instead of piling up in the offline queue and
- * flushing late, possibly before the subscriber is back.
+ * What the adapter sees of a client: the same client, except that
+ * - fire-and-forget commands are caught (and logged, throttled);
+ * - publishes are dropped (counted) while Redis is down, instead of piling up in the offline queue and
+ *   flushing late, possibly before the subscriber is back;
+ * - (un)subscriptions made while Redis is down wait for 'ready': node-redis 5 corrupts its reply queue
+ *   when a queued SUBSCRIBE meets its own resubscription on connect (messages then fail with
+ *   "Cannot read properties of undefined (reading 'value')").
  */
-function guard<T extends object> (client: T, onError: (kind: string, err: unknown) => void, onDrop: () => void): T {
+function guard<T extends RedisClientLike> (client: T, onError: (kind: string, err: unknown) => void, onDrop: () => void): { client: T, dispose: () => void } {
   const cache = new Map<PropertyKey, unknown>()
-  return new Proxy(client, {
+  const deferred: Array<() => void> = []
+  const flush = (): void => { while (client.isReady && deferred.length > 0) deferred.shift()?.() }
+  client.on('ready', flush)
+  const proxy = new Proxy(client, {
     get (target, prop) {
       const value: unknown = Reflect.get(target, prop, target)
       if (typeof value !== 'function' || prop === 'constructor') return value
       let fn = cache.get(prop)
       if (fn === undefined) {
         const method = value as (...args: unknown[]) => unknown
-        fn = FIRE_AND_FORGET.has(prop as string)
-          ? (...args: unknown[]) => {
-              if (PUBLISH.has(prop as string) && !(target as { isReady?: boolean }).isReady) { onDrop(); return Promise.resolve(0) }
-              try {
-                const result = method.apply(target, args)
-                return result instanceof Promise ? result.catch((err: unknown) => { onError(String(prop), err) }) : result
-              } catch (err) {
-                onError(String(prop), err)
-                return Promise.resolve(undefined)
-              }
-            }
-          : method.bind(target)
+        const call = (args: unknown[]): Promise<unknown> => {
+          try {
+            return Promise.resolve(method.apply(target, args)).catch((err: unknown) => { onError(String(prop), err) })
+          } catch (err) {
+            onError(String(prop), err)
+            return Promise.resolve(undefined)
+          }
+        }
+        if (PUBLISH.has(prop as string)) {
+          fn = (...args: unknown[]) => {
+            if (!target.isReady) { onDrop(); return Promise.resolve(0) }
+            return call(args)
+          }
+        } else if (FIRE_AND_FORGET.has(prop as string)) {
+          fn = (...args: unknown[]) => {
+            if (target.isReady && deferred.length === 0) return call(args)
+            return new Promise((resolve) => { deferred.push(() => { resolve(call(args)) }) })
+          }
+        } else {
+          fn = method.bind(target)
+        }
         cache.set(prop, fn)
       }
       return fn
     }
   })
+  return { client: proxy, dispose: () => { client.off('ready', flush); deferred.length = 0 } }
 }
+
 
 // A reconnect strategy that never gives up (a Redis outage must heal by itself): 50 ms doubling to 1 s, with jitter.
 function reconnectStrategy (retries: number): number {
@@ -114,6 +132,7 @@ export class Cluster implements ClusterHealth {
   readonly #sub: RedisClientLike
   readonly #owned: boolean
   readonly #listeners: Array<[RedisClientLike, string, (...args: any[]) => void]> = []
+  readonly #disposers: Array<() => void> = []
   #bus: ClusterBus | undefined
   #ready = false
   #since = Date.now()
@@ -161,8 +180,11 @@ export class Cluster implements ClusterHealth {
   adapter (): NonNullable<ServerOptions['adapter']> {
     const onError = (kind: string, err: unknown): void => { this.#errors.error(kind, err) }
     const onDrop = (): void => { this.#dropped++ }
-    const pub = guard(this.#pub, onError, onDrop) as any
-    const sub = guard(this.#sub, onError, onDrop) as any
+    const pubGuard = guard(this.#pub, onError, onDrop)
+    const subGuard = guard(this.#sub, onError, onDrop)
+    this.#disposers.push(pubGuard.dispose, subGuard.dispose)
+    const pub = pubGuard.client as any
+    const sub = subGuard.client as any
     if (this.#opts.sharded) {
       return createShardedAdapter(pub, sub, { channelPrefix: this.#opts.key, subscriptionMode: this.#opts.subscriptionMode })
     }
@@ -198,6 +220,7 @@ export class Cluster implements ClusterHealth {
   async close (): Promise<void> {
     await this.#bus?.close()
     for (const [client, event, listener] of this.#listeners) client.off(event, listener)
+    for (const dispose of this.#disposers) dispose()
     if (!this.#owned) return
     // destroy(), not close(): close() waits for queued commands, which never drain while Redis is down.
     for (const client of [this.#pub, this.#sub] as unknown as Array<{ isOpen: boolean, destroy (): void }>) {

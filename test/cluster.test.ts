@@ -29,14 +29,14 @@ t.test('cluster options are validated up front', async (t) => {
   for (const [name, cluster] of bad) {
     const app = Fastify()
     t.teardown(() => app.close())
-    await t.rejects(app.register(fastifySockets, { cluster: cluster as never }).ready(), { code: 'FST_SOCKETS_OPTIONS_INVALID' }, name)
+    await t.rejects(async () => { await app.register(fastifySockets, { cluster: cluster as never }) }, { code: 'FST_SOCKETS_OPTIONS_INVALID' }, name)
   }
   const app = Fastify()
   t.teardown(() => app.close())
-  await t.rejects(app.register(fastifySockets, { cluster: { redis: { url: 'redis://127.0.0.1:1' } }, socketio: { adapter: (() => {}) as never } }).ready(),
+  await t.rejects(async () => { await app.register(fastifySockets, { cluster: { redis: { url: 'redis://127.0.0.1:1' } }, socketio: { adapter: (() => {}) as never } }) },
     { code: 'FST_SOCKETS_OPTIONS_INVALID', message: /socketio\.adapter/ }, 'socketio.adapter with cluster')
   const client = createClient({ url: 'redis://127.0.0.1:1' })
-  await t.rejects(Fastify().register(fastifySockets, { cluster: { redis: { pubClient: client, subClient: client.duplicate() } } }).ready(),
+  await t.rejects(async () => { await Fastify().register(fastifySockets, { cluster: { redis: { pubClient: client, subClient: client.duplicate() } } }) },
     { code: 'FST_SOCKETS_OPTIONS_INVALID', message: /connected/ }, 'clients not connected')
 })
 
