@@ -6,6 +6,8 @@ import fastifySockets, { errorCodes } from '../lib/index.js'
 import { connect, nextEvent, collect, request, delay } from './helpers/app.js'
 import { RedisServer, redisSkipReason } from './helpers/redis.js'
 import { buildNode, converged, waitFor } from './helpers/cluster.js'
+import { buildNode as buildExampleNode } from '../examples/cluster/server.js'
+import { existsSync } from 'node:fs'
 
 t.test('cluster options are validated up front', async (t) => {
   const bad: Array<[string, unknown]> = [
@@ -89,11 +91,14 @@ t.test('every method across three nodes', { skip }, async (t) => {
     await c.sockets.join(idc, 'lobby')
     await a.sockets.join(ida, 'lobby')
     const seen = [collect(ca, 'news'), collect(cb, 'news'), collect(cc, 'news')]
-    const last = [nextEvent(ca, 'end'), nextEvent(cb, 'end'), nextEvent(cc, 'end')]
+    // Order holds per sender only: a last blast from each sender marks the end.
+    const last = [ca, cb, cc].flatMap((client) => ['end-a', 'end-b', 'end-c'].map((event) => nextEvent(client, event)))
     a.sockets.broadcast('lobby', 'news', { n: 1 }, { except: idc })
     b.sockets.blast('news', { n: 2 })
     c.sockets.blast('news', { n: 3 }, { except: 'lobby' })
-    a.sockets.blast('end', {})
+    a.sockets.blast('end-a', {})
+    b.sockets.blast('end-b', {})
+    c.sockets.blast('end-c', {})
     await Promise.all(last)
     // No global order across nodes (a node's own sockets hear it first): compare the sets.
     const sorted = (list: Array<{ n: number }>): Array<{ n: number }> => [...list].sort((x, y) => x.n - y.n)
@@ -205,4 +210,60 @@ t.test('a crashed node: calls in flight name it, then it drops out', { skip }, a
   await a.sockets.addRoomMembersToRooms('some-room', 'other-room')
   t.same(await a.sockets.members('some-room'), [], 'with the victim gone, calls resolve again')
   await delay(0)
+})
+
+// examples/cluster: a page on node A sees what is sent through node B.
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
+function browserSkipReason (): string | false {
+  if (existsSync(CHROMIUM)) return false
+  const reason = `Chromium not found at ${CHROMIUM} (set CHROMIUM)`
+  if (process.env.REQUIRE_BROWSER === '1') throw new Error(`REQUIRE_BROWSER=1 but ${reason}`)
+  process.stderr.write(`\n*** SKIPPING browser test: ${reason} ***\n\n`)
+  return `SKIPPED LOUDLY: ${reason}`
+}
+
+t.test('examples/cluster: a socket on node A hears a post made through node B', { skip }, async (t) => {
+  const redis = await RedisServer.start(t)
+  const a = await buildExampleNode({ name: 'a', redisUrl: redis.url })
+  t.teardown(() => a.close())
+  const b = await buildExampleNode({ name: 'b', redisUrl: redis.url })
+  t.teardown(() => b.close())
+  await a.listen({ port: 0, host: '127.0.0.1' })
+  await b.listen({ port: 0, host: '127.0.0.1' })
+  await converged([a, b])
+  t.equal((await b.inject('/health')).statusCode, 200, 'health route says ready')
+  const ca = await connect(t, a)
+  const cb = await connect(t, b)
+  t.match((await request(ca, 'put', '/board/members')).body, { node: 'a', members: 1 })
+  t.match((await request(cb, 'put', '/board/members')).body, { node: 'b', members: 2 }, 'members counts both nodes')
+  const heard = nextEvent<{ text: string, via: string }>(ca, 'board')
+  t.equal((await request(cb, 'post', '/board/messages', { text: 'hi from b' })).statusCode, 201)
+  t.match(await heard, { text: 'hi from b', via: 'b' })
+  const overHttp = nextEvent<{ text: string, via: string }>(ca, 'board')
+  t.equal((await b.inject({ method: 'POST', url: '/board/messages', payload: { text: 'curl to b' } })).statusCode, 201)
+  t.match(await overHttp, { text: 'curl to b', via: 'b' })
+})
+
+t.test('examples/cluster in Chromium: the page on node A shows a message sent through node B', { skip: skip === false ? browserSkipReason() : skip }, async (t) => {
+  const { chromium } = await import('playwright-core')
+  const redis = await RedisServer.start(t)
+  const a = await buildExampleNode({ name: 'a', redisUrl: redis.url })
+  t.teardown(() => a.close())
+  const b = await buildExampleNode({ name: 'b', redisUrl: redis.url })
+  t.teardown(() => b.close())
+  const urlA = await a.listen({ port: 0, host: '127.0.0.1' })
+  const urlB = await b.listen({ port: 0, host: '127.0.0.1' })
+  await converged([a, b])
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+  t.teardown(() => browser.close())
+  const pageA = await browser.newPage()
+  const pageB = await browser.newPage()
+  await pageA.goto(urlA)
+  await pageB.goto(urlB)
+  await pageA.waitForSelector('#status:has-text("joined")')
+  await pageB.waitForSelector('#status:has-text("joined")')
+  await pageB.fill('input[name=text]', 'hello from the page on b')
+  await pageB.click('button')
+  await pageA.waitForSelector('#log p:has-text("via node b: hello from the page on b")')
+  t.pass('the page on node A shows it')
 })
