@@ -211,6 +211,8 @@ export class ClusterBus {
     for (const [id, pending] of this.#pending) this.#fail(id, pending, new FST_SOCKETS_CLUSTER_UNAVAILABLE(pending.what, 'the server is closing'))
     if (this.ready) await Promise.race([this.#send(this.#control, { t: 'bye' }), new Promise((resolve) => setTimeout(resolve, 500).unref())])
     this.#closed = true
+    // Only on a live connection: a queued UNSUBSCRIBE would meet node-redis' resubscription on connect.
+    if (!this.#sub.isReady) return
     const unsubscribe = this.#opts.sharded ? this.#sub.sUnsubscribe.bind(this.#sub) : this.#sub.unsubscribe.bind(this.#sub)
     for (const channel of [this.#control, this.#inbox]) {
       try { unsubscribe(channel, this.#listener).catch(() => {}) } catch { /* client already closed */ }

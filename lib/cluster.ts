@@ -104,7 +104,10 @@ function guard<T extends RedisClientLike> (client: T, onError: (kind: string, er
         } else if (FIRE_AND_FORGET.has(prop as string)) {
           fn = (...args: unknown[]) => {
             if (target.isReady && deferred.length === 0) return call(args)
-            return new Promise((resolve) => { deferred.push(() => { resolve(call(args)) }) })
+            // Settled now: the adapter does not wait on these, and socket.io's close() awaits the
+            // sharded adapter's unsubscriptions, which must not hang while Redis is down.
+            deferred.push(() => { void call(args) })
+            return Promise.resolve(undefined)
           }
         } else {
           fn = method.bind(target)
