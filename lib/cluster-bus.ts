@@ -11,7 +11,9 @@ import { FST_SOCKETS_CLUSTER_TIMEOUT, FST_SOCKETS_CLUSTER_UNAVAILABLE } from './
 
 /** What the bus uses of a node-redis client (standalone or cluster). */
 export interface BusClient {
-  readonly isReady: boolean
+  readonly isOpen: boolean
+  /** Absent on cluster clients (createCluster), which reconnect per shard: there `isOpen` stands for it. */
+  readonly isReady?: boolean
   on (event: string, listener: () => void): unknown
   off (event: string, listener: () => void): unknown
   publish (channel: string, message: string): Promise<unknown>
@@ -101,8 +103,13 @@ function parse (raw: string): Inbound | undefined {
 }
 
 /** Resolves once `client` is ready (at once when it is). */
-async function whenReady (client: { readonly isReady: boolean, on (event: string, listener: () => void): unknown, off (event: string, listener: () => void): unknown }): Promise<void> {
-  if (client.isReady) return
+/** Whether a client can take commands now: `isReady` for a client, `isOpen` for a cluster client. */
+export function isUp (client: { readonly isOpen: boolean, readonly isReady?: boolean }): boolean {
+  return typeof client.isReady === 'boolean' ? client.isReady : client.isOpen
+}
+
+async function whenReady (client: BusClient): Promise<void> {
+  if (isUp(client)) return
   await new Promise<void>((resolve) => {
     const onReady = (): void => { client.off('ready', onReady); resolve() }
     client.on('ready', onReady)
@@ -140,7 +147,7 @@ export class ClusterBus {
 
   /** Connected to Redis and subscribed: cluster-wide operations can run. */
   get ready (): boolean {
-    return !this.#closed && this.#subscribed && this.#pub.isReady && this.#sub.isReady
+    return !this.#closed && this.#subscribed && isUp(this.#pub) && isUp(this.#sub)
   }
 
   /** The other nodes heard from within heartbeatTimeout. */
@@ -212,7 +219,7 @@ export class ClusterBus {
     if (this.ready) await Promise.race([this.#send(this.#control, { t: 'bye' }), new Promise((resolve) => setTimeout(resolve, 500).unref())])
     this.#closed = true
     // Only on a live connection: a queued UNSUBSCRIBE would meet node-redis' resubscription on connect.
-    if (!this.#sub.isReady) return
+    if (!isUp(this.#sub)) return
     const unsubscribe = this.#opts.sharded ? this.#sub.sUnsubscribe.bind(this.#sub) : this.#sub.unsubscribe.bind(this.#sub)
     for (const channel of [this.#control, this.#inbox]) {
       try { unsubscribe(channel, this.#listener).catch(() => {}) } catch { /* client already closed */ }
@@ -275,13 +282,13 @@ export class ClusterBus {
   }
 
   #tick (): void {
-    if (this.#pub.isReady && this.#subscribed) void this.#send(this.#control, { t: 'hb' })
+    if (isUp(this.#pub) && this.#subscribed) void this.#send(this.#control, { t: 'hb' })
     this.#expire()
   }
 
   // Only while we can hear: during an outage silence proves nothing (reconnected() restarts the clocks).
   #expire (): void {
-    if (!this.#sub.isReady) return
+    if (!isUp(this.#sub)) return
     const oldest = performance.now() - this.#opts.heartbeatTimeout
     for (const [node, seen] of this.#peers) if (seen < oldest) this.#peers.delete(node)
   }
@@ -347,9 +354,14 @@ export class ClusterBus {
     const started = performance.now()
     await this.#send(this.#control, { t: 'hello' })
     let expected: number | undefined
-    if (typeof this.#pub.sendCommand === 'function' && !Array.isArray(this.#pub.masters)) {
+    const count = ['PUBSUB', this.#opts.sharded ? 'SHARDNUMSUB' : 'NUMSUB', this.#control]
+    const cluster = Array.isArray(this.#pub.masters)
+    // A cluster client routes by key (the channel's slot); plain NUMSUB there counts one node only.
+    if (typeof this.#pub.sendCommand === 'function' && (!cluster || this.#opts.sharded)) {
       try {
-        const reply = await this.#pub.sendCommand(['PUBSUB', this.#opts.sharded ? 'SHARDNUMSUB' : 'NUMSUB', this.#control])
+        const reply = cluster
+          ? await (this.#pub.sendCommand as unknown as (key: string, readonly: boolean, args: string[]) => Promise<unknown>)(this.#control, true, count)
+          : await this.#pub.sendCommand(count)
         if (Array.isArray(reply)) expected = Number(reply[1]) - 1
       } catch (err) { this.#report('discover', err) }
     }

@@ -4,7 +4,7 @@ import { createClient } from 'redis'
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter'
 import type { ResolvedClusterOptions, RedisClientLike } from './options.js'
 import { type Membership, applyLocal, localMembers, localRooms } from './membership.js'
-import { ClusterBus, type BusClient } from './cluster-bus.js'
+import { ClusterBus, isUp, type BusClient } from './cluster-bus.js'
 
 /**
  * Health of this node's link to the cluster: `fastify.sockets.cluster` (undefined without the
@@ -79,7 +79,7 @@ class ThrottledLog {
 function guard<T extends RedisClientLike> (client: T, onError: (kind: string, err: unknown) => void, onDrop: () => void): { client: T, dispose: () => void } {
   const cache = new Map<PropertyKey, unknown>()
   const deferred: Array<() => void> = []
-  const flush = (): void => { while (client.isReady && deferred.length > 0) deferred.shift()?.() }
+  const flush = (): void => { while (isUp(client) && deferred.length > 0) deferred.shift()?.() }
   client.on('ready', flush)
   const proxy = new Proxy(client, {
     get (target, prop) {
@@ -98,12 +98,12 @@ function guard<T extends RedisClientLike> (client: T, onError: (kind: string, er
         }
         if (PUBLISH.has(prop as string)) {
           fn = (...args: unknown[]) => {
-            if (!target.isReady) { onDrop(); return Promise.resolve(0) }
+            if (!isUp(target)) { onDrop(); return Promise.resolve(0) }
             return call(args)
           }
         } else if (FIRE_AND_FORGET.has(prop as string)) {
           fn = (...args: unknown[]) => {
-            if (target.isReady && deferred.length === 0) return call(args)
+            if (isUp(target) && deferred.length === 0) return call(args)
             // Settled now: the adapter does not wait on these, and socket.io's close() awaits the
             // sharded adapter's unsubscriptions, which must not hang while Redis is down.
             deferred.push(() => { void call(args) })
@@ -241,6 +241,9 @@ export class Cluster implements ClusterHealth {
       on(client, 'error', (err: unknown) => { this.#errors.error(`redis ${name}`, err); this.#update() })
       on(client, 'ready', () => { this.#update() })
       on(client, 'end', () => { this.#update() })
+      // Cluster clients (createCluster) report per shard.
+      on(client, 'node-ready', () => { this.#update() })
+      on(client, 'node-disconnect', () => { this.#update() })
     }
   }
 

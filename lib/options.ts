@@ -58,7 +58,8 @@ export interface FastifySocketsOptions {
  */
 export interface RedisClientLike {
   readonly isOpen: boolean
-  readonly isReady: boolean
+  /** Absent on cluster clients. */
+  readonly isReady?: boolean
   on (event: string, listener: (...args: any[]) => void): unknown
   off (event: string, listener: (...args: any[]) => void): unknown
 }

@@ -1,7 +1,7 @@
 // Every fastify.sockets method across nodes: three Fastify nodes in this process, one real redis-server.
 import t from 'tap'
 import Fastify from 'fastify'
-import { createClient } from 'redis'
+import { createClient, createCluster } from 'redis'
 import fastifySockets, { errorCodes } from '../lib/index.js'
 import { connect, nextEvent, collect, request, delay } from './helpers/app.js'
 import { RedisServer, redisSkipReason } from './helpers/redis.js'
@@ -266,4 +266,30 @@ t.test('examples/cluster in Chromium: the page on node A shows a message sent th
   await pageB.click('button')
   await pageA.waitForSelector('#log p:has-text("via node b: hello from the page on b")')
   t.pass('the page on node A shows it')
+})
+
+t.test('sharded adapter over createCluster() clients (a one-node Redis Cluster)', { skip }, async (t) => {
+  const redis = await RedisServer.start(t, { cluster: true })
+  const nodes = []
+  for (const nodeId of ['rc-a', 'rc-b']) {
+    const pubClient = createCluster({ rootNodes: [{ url: redis.url }] })
+    const subClient = pubClient.duplicate()
+    pubClient.on('error', () => {})
+    subClient.on('error', () => {})
+    await Promise.all([pubClient.connect(), subClient.connect()])
+    t.teardown(async () => { await pubClient.close(); await subClient.close() })
+    const app = Fastify()
+    t.teardown(() => app.close())
+    await app.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, sharded: true, nodeId } })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    nodes.push(app)
+  }
+  const [a, b] = nodes as [ReturnType<typeof Fastify>, ReturnType<typeof Fastify>]
+  await converged([a, b])
+  const cb = await connect(t, b)
+  await a.sockets.addRoomMembersToRooms(cb.id as string, 'rc-room')
+  t.same(await a.sockets.rooms(cb.id as string), ['rc-room'])
+  const got = nextEvent(cb, 'hello')
+  a.sockets.broadcast('rc-room', 'hello', 'from a over Redis Cluster')
+  t.equal(await got, 'from a over Redis Cluster')
 })

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer, connect as netConnect } from 'node:net'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Teardown } from './app.js'
 
 /** Where the tests look for redis-server (REDIS_SERVER overrides). */
@@ -30,15 +33,15 @@ async function freePort (): Promise<number> {
   })
 }
 
-// One PING over a raw socket: true when the server answers +PONG.
-async function pings (port: number): Promise<boolean> {
+// One inline command over a raw socket; resolves with the reply text ('' on any failure).
+async function command (port: number, line: string): Promise<string> {
   return await new Promise((resolve) => {
     const socket = netConnect(port, '127.0.0.1')
-    const done = (ok: boolean): void => { socket.destroy(); resolve(ok) }
-    socket.setTimeout(500, () => done(false))
-    socket.once('error', () => done(false))
-    socket.once('connect', () => socket.write('PING\r\n'))
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')))
+    const done = (reply: string): void => { socket.destroy(); resolve(reply) }
+    socket.setTimeout(500, () => done(''))
+    socket.once('error', () => done(''))
+    socket.once('connect', () => socket.write(`${line}\r\n`))
+    socket.once('data', (data) => done(data.toString()))
   })
 }
 
@@ -48,17 +51,24 @@ async function pings (port: number): Promise<boolean> {
  */
 export class RedisServer {
   readonly port: number
+  /** A one-node Redis Cluster (cluster mode, every slot on this node): for createCluster() clients. */
+  readonly cluster: boolean
   #child: ChildProcess | undefined
   #exited: Promise<void> = Promise.resolve()
+  #dir: string | undefined
 
-  private constructor (port: number) {
+  private constructor (port: number, cluster: boolean) {
     this.port = port
+    this.cluster = cluster
   }
 
   /** Starts a server on a free port and registers its stop in teardown. */
-  static async start (t: Teardown): Promise<RedisServer> {
-    const server = new RedisServer(await freePort())
-    t.teardown(() => server.kill())
+  static async start (t: Teardown, opts: { cluster?: boolean } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), opts.cluster ?? false)
+    t.teardown(() => {
+      server.kill()
+      if (server.#dir !== undefined) rmSync(server.#dir, { recursive: true, force: true })
+    })
     await server.start()
     return server
   }
@@ -74,10 +84,14 @@ export class RedisServer {
   /** Starts (or restarts) redis-server on this port and waits until it answers PING. */
   async start (): Promise<void> {
     if (this.#child !== undefined) throw new Error('redis-server already running')
-    const child = spawn(REDIS_SERVER_BIN, [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--protected-mode', 'no', '--loglevel', 'warning'
-    ], { stdio: ['ignore', 'ignore', 'pipe'] })
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+      '--protected-mode', 'no', '--loglevel', 'warning']
+    if (this.cluster) {
+      this.#dir ??= mkdtempSync(join(tmpdir(), 'fastify-sockets-redis-'))
+      rmSync(join(this.#dir, 'nodes.conf'), { force: true })
+      args.push('--cluster-enabled', 'yes', '--dir', this.#dir, '--cluster-config-file', 'nodes.conf')
+    }
+    const child = spawn(REDIS_SERVER_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
     this.#child = child
@@ -85,7 +99,11 @@ export class RedisServer {
     const deadline = Date.now() + 10_000
     while (Date.now() < deadline) {
       if (child.exitCode !== null) break
-      if (await pings(this.port)) return
+      if ((await command(this.port, 'PING')).startsWith('+PONG')) {
+        if (!this.cluster) return
+        await command(this.port, 'CLUSTER ADDSLOTSRANGE 0 16383')
+        if ((await command(this.port, 'CLUSTER INFO')).includes('cluster_state:ok')) return
+      }
       await new Promise((resolve) => setTimeout(resolve, 25))
     }
     this.kill()
