@@ -120,7 +120,6 @@ function guard<T extends RedisClientLike> (client: T, onError: (kind: string, er
   return { client: proxy, dispose: () => { client.off('ready', flush); deferred.length = 0 } }
 }
 
-
 // A reconnect strategy that never gives up (a Redis outage must heal by itself): 50 ms doubling to 1 s, with jitter.
 function reconnectStrategy (retries: number): number {
   return Math.min(50 * 2 ** retries, 1000) + Math.floor(Math.random() * 100)
