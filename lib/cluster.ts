@@ -272,12 +272,17 @@ export class Cluster implements ClusterHealth {
  * same deadline; a partial answer is an error, never a silently short list.
  */
 export function clusterMembership (io: Server, bus: ClusterBus): Membership {
+  const sockets = io.of('/').sockets
   return {
     async apply (change) {
       applyLocal(io, change)
+      // A socket lives on one node: a change addressed only to sockets of this node is complete here
+      // (no round trip, and it works while Redis is down).
+      if (change.sources.every((source) => sockets.has(source))) return
       await bus.apply(change)
     },
     async members (room) {
+      if (sockets.has(room)) return [room]
       const remote = await bus.members(room)
       return [...new Set([...localMembers(io, room), ...remote])]
     },

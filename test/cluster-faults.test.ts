@@ -3,6 +3,9 @@
 import t, { type Test } from 'tap'
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
+import Fastify from 'fastify'
+import { createClient } from 'redis'
+import fastifySockets from '../lib/index.js'
 import { buildApp, connect, nextEvent, request } from './helpers/app.js'
 import { RedisServer, redisSkipReason } from './helpers/redis.js'
 import { converged, waitFor } from './helpers/cluster.js'
@@ -181,4 +184,45 @@ t.test('sharded adapter: cross-node delivery and membership resume after a Redis
   t.same(await a.sockets.rooms(cb.id as string), ['dyn-room', 'after'])
   clearInterval(sender)
   t.same(problems, [])
+})
+
+t.test('a call waiting on a node fails at once when Redis goes away, not at its deadline', { skip }, async (t) => {
+  const problems = watchProcess(t)
+  const redis = await RedisServer.start(t)
+  const a = await node(t, redis, 'wait-a', undefined, { timeout: 30_000, heartbeatTimeout: 30_000 })
+  // A peer that goes silent without a goodbye (its clients cut), so a's call keeps waiting for it.
+  const pubClient = createClient({ url: redis.url })
+  const subClient = pubClient.duplicate()
+  pubClient.on('error', () => {})
+  subClient.on('error', () => {})
+  await Promise.all([pubClient.connect(), subClient.connect()])
+  const silent = Fastify()
+  t.teardown(() => silent.close())
+  await silent.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, nodeId: 'wait-silent' } })
+  await converged([a, silent])
+  pubClient.destroy()
+  subClient.destroy()
+  const pending = a.sockets.addRoomMembersToRooms('r1', 'r2')
+  let settled = false
+  pending.catch(() => {}).finally(() => { settled = true })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.equal(settled, false, 'waiting for the silent node')
+  await redis.stop()
+  await t.rejects(pending, { code: 'FST_SOCKETS_CLUSTER_UNAVAILABLE', nodes: ['wait-silent'], message: /lost/ })
+  t.same(problems, [])
+})
+
+t.test('changes addressed to sockets of this node need no Redis', { skip }, async (t) => {
+  const redis = await RedisServer.start(t)
+  const a = await node(t, redis, 'local-a')
+  const ca = await connect(t, a)
+  const id = ca.id as string
+  await redis.stop()
+  await waitFor(() => a.sockets.cluster?.ready === false, 'a to notice')
+  await a.sockets.addRoomMembersToRooms(id, 'solo')
+  await a.sockets.join(id, 'duo')
+  t.same(await a.sockets.rooms(id), ['solo', 'duo'])
+  t.same(await a.sockets.members(id), [id])
+  await a.sockets.leaveAll(id)
+  t.same(await a.sockets.rooms(id), [])
 })
