@@ -205,6 +205,7 @@ export class Cluster implements ClusterHealth {
     }, (kind, err) => { this.#errors.error(kind, err) })
     this.#bus = bus
     const started = bus.start().then(() => { this.#update() }, (err: unknown) => { this.#errors.error('subscribe', err) })
+    if (this.#opts.readyTimeout === 0) return clusterMembership(io, bus)
     let timer: NodeJS.Timeout | undefined
     const waited = await Promise.race([
       started.then(() => true),
