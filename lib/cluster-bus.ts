@@ -28,7 +28,8 @@ export interface BusClient {
 
 /** What this node does when another node asks. */
 export interface BusHandlers {
-  apply (op: MembershipOp): void
+  /** Resolves once the change is visible to the other nodes (then the bus acknowledges it). */
+  apply (op: MembershipOp): Promise<void>
   members (room: string): string[]
   rooms (socketId: string): string[] | undefined
 }
@@ -309,15 +310,14 @@ export class ClusterBus {
     this.#heard(msg.n)
     switch (msg.t) {
       case 'hello': void this.#send(this.#inboxOf(msg.n), { t: 'hb' }); break
-      case 'op':
-        try {
-          this.#handlers.apply(msg.op)
-        } catch (err) {
-          this.#report('apply', err)
-          return
-        }
-        void this.#send(this.#inboxOf(msg.n), { t: 'ack', id: msg.id })
+      case 'op': {
+        const requester = msg.n
+        const id = msg.id
+        this.#handlers.apply(msg.op).then(
+          () => this.#send(this.#inboxOf(requester), { t: 'ack', id }),
+          (err: unknown) => { this.#report('apply', err) })
         break
+      }
       case 'q': {
         const value = msg.q === 'members' ? this.#handlers.members(msg.a) : (this.#handlers.rooms(msg.a) ?? null)
         void this.#send(this.#inboxOf(msg.n), { t: 'r', id: msg.id, v: value })

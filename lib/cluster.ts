@@ -76,9 +76,17 @@ class ThrottledLog {
  *   when a queued SUBSCRIBE meets its own resubscription on connect (messages then fail with
  *   "Cannot read properties of undefined (reading 'value')").
  */
-function guard<T extends RedisClientLike> (client: T, onError: (kind: string, err: unknown) => void, onDrop: () => void): { client: T, dispose: () => void } {
+interface Guarded<T> {
+  client: T
+  /** Resolves when the (un)subscriptions sent so far are answered. */
+  settled: () => Promise<void>
+  dispose: () => void
+}
+
+function guard<T extends RedisClientLike> (client: T, onError: (kind: string, err: unknown) => void, onDrop: () => void): Guarded<T> {
   const cache = new Map<PropertyKey, unknown>()
   const deferred: Array<() => void> = []
+  const inflight = new Set<Promise<unknown>>()
   const flush = (): void => { while (isUp(client) && deferred.length > 0) deferred.shift()?.() }
   client.on('ready', flush)
   const proxy = new Proxy(client, {
@@ -103,7 +111,12 @@ function guard<T extends RedisClientLike> (client: T, onError: (kind: string, er
           }
         } else if (FIRE_AND_FORGET.has(prop as string)) {
           fn = (...args: unknown[]) => {
-            if (isUp(target) && deferred.length === 0) return call(args)
+            if (isUp(target) && deferred.length === 0) {
+              const sent = call(args)
+              inflight.add(sent)
+              void sent.finally(() => inflight.delete(sent))
+              return sent
+            }
             // Settled now: the adapter does not wait on these, and socket.io's close() awaits the
             // sharded adapter's unsubscriptions, which must not hang while Redis is down.
             deferred.push(() => { void call(args) })
@@ -117,7 +130,11 @@ function guard<T extends RedisClientLike> (client: T, onError: (kind: string, er
       return fn
     }
   })
-  return { client: proxy, dispose: () => { client.off('ready', flush); deferred.length = 0 } }
+  return {
+    client: proxy,
+    settled: async () => { if (inflight.size > 0) await Promise.all(inflight) },
+    dispose: () => { client.off('ready', flush); deferred.length = 0 }
+  }
 }
 
 // A reconnect strategy that never gives up (a Redis outage must heal by itself): 50 ms doubling to 1 s, with jitter.
@@ -135,6 +152,7 @@ export class Cluster implements ClusterHealth {
   readonly #owned: boolean
   readonly #listeners: Array<[RedisClientLike, string, (...args: any[]) => void]> = []
   readonly #disposers: Array<() => void> = []
+  #subscriptions: () => Promise<void> = async () => {}
   #bus: ClusterBus | undefined
   #ready = false
   #since = Date.now()
@@ -185,6 +203,7 @@ export class Cluster implements ClusterHealth {
     const pubGuard = guard(this.#pub, onError, onDrop)
     const subGuard = guard(this.#sub, onError, onDrop)
     this.#disposers.push(pubGuard.dispose, subGuard.dispose)
+    this.#subscriptions = subGuard.settled
     const pub = pubGuard.client as any
     const sub = subGuard.client as any
     if (this.#opts.sharded) {
@@ -199,13 +218,14 @@ export class Cluster implements ClusterHealth {
    */
   async attach (io: Server): Promise<Membership> {
     const bus = new ClusterBus(this.#pub as unknown as BusClient, this.#sub as unknown as BusClient, this.#opts, {
-      apply: (op) => { applyLocal(io, op) },
+      apply: async (op) => { applyLocal(io, op); await this.#subscriptions() },
       members: (room) => localMembers(io, room),
       rooms: (socketId) => localRooms(io, socketId)
     }, (kind, err) => { this.#errors.error(kind, err) })
     this.#bus = bus
     const started = bus.start().then(() => { this.#update() }, (err: unknown) => { this.#errors.error('subscribe', err) })
-    if (this.#opts.readyTimeout === 0) return clusterMembership(io, bus)
+    const membership = clusterMembership(io, bus, this.#opts.sharded ? this.#subscriptions : undefined)
+    if (this.#opts.readyTimeout === 0) return membership
     let timer: NodeJS.Timeout | undefined
     const waited = await Promise.race([
       started.then(() => true),
@@ -216,7 +236,7 @@ export class Cluster implements ClusterHealth {
       this.#log.error({ nodeId: this.nodeId }, `fastify-sockets cluster: Redis not ready within ${this.#opts.readyTimeout} ms; ` +
         'starting with local delivery only and reconnecting in the background')
     }
-    return clusterMembership(io, bus)
+    return membership
   }
 
   /** After socket.io closed: says goodbye to the other nodes, then closes the clients the plugin created. */
@@ -272,16 +292,18 @@ export class Cluster implements ClusterHealth {
  * is down, FST_SOCKETS_CLUSTER_UNAVAILABLE at once). Queries gather every live node's answer under the
  * same deadline; a partial answer is an error, never a silently short list.
  */
-export function clusterMembership (io: Server, bus: ClusterBus): Membership {
+export function clusterMembership (io: Server, bus: ClusterBus, subscriptions?: () => Promise<void>): Membership {
   const sockets = io.of('/').sockets
+  const settled = subscriptions ?? (async () => {})
   return {
     async apply (change) {
       applyLocal(io, change)
       // A socket lives on one node: a change addressed only to sockets of this node is complete here
       // (no round trip, and it works while Redis is down).
-      if (change.sources.every((source) => sockets.has(source))) return
-      await bus.apply(change)
+      if (change.sources.every((source) => sockets.has(source))) { await settled(); return }
+      await Promise.all([settled(), bus.apply(change)])
     },
+    ...(subscriptions === undefined ? {} : { settled: subscriptions }),
     async members (room) {
       if (sockets.has(room)) return [room]
       const remote = await bus.members(room)

@@ -230,6 +230,7 @@ export class Sockets {
       else elsewhere.push(id)
     }
     if (elsewhere.length > 0) await remote(elsewhere)
+    else await this.#membership.settled?.()
   }
 
   #ids (target: unknown): string[] {

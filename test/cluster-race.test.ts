@@ -38,28 +38,38 @@ async function race (a: FastifyInstance, b: FastifyInstance, client: ClientSocke
   return misses
 }
 
-t.test(`${ROUNDS} remote room changes, each followed at once by a broadcast`, { skip: redisSkipReason() }, async (t) => {
-  const redis = await RedisServer.start(t)
-  const a = await buildNode(t, redis, { nodeId: 'race-a' })
-  const b = await buildNode(t, redis, { nodeId: 'race-b' })
-  await converged([a, b])
-  const client = await connect(t, b)
-  const id = client.id as string
+for (const mode of ['pub/sub', 'sharded'] as const) {
+  t.test(`${mode}: ${ROUNDS} remote room changes, each followed at once by a broadcast`, { skip: redisSkipReason() }, async (t) => {
+    const redis = await RedisServer.start(t)
+    const sharded = mode === 'sharded'
+    const a = await buildNode(t, redis, { nodeId: 'race-a', sharded })
+    const b = await buildNode(t, redis, { nodeId: 'race-b', sharded })
+    await converged([a, b])
+    const client = await connect(t, b)
+    const id = client.id as string
 
-  const added = await race(a, b, client, 'add', (room) => a.sockets.addRoomMembersToRooms(id, room))
-  t.same(added, { fromA: 0, fromB: 0 }, 'await addRoomMembersToRooms: zero misses')
+    const added = await race(a, b, client, 'add', (room) => a.sockets.addRoomMembersToRooms(id, room))
+    t.same(added, { fromA: 0, fromB: 0 }, 'await addRoomMembersToRooms: zero misses')
 
-  const joined = await race(a, b, client, 'join', (room) => a.sockets.join(id, room))
-  t.same(joined, { fromA: 0, fromB: 0 }, 'await join(remoteId): zero misses')
+    const joined = await race(a, b, client, 'join', (room) => a.sockets.join(id, room))
+    t.same(joined, { fromA: 0, fromB: 0 }, 'await join(remoteId): zero misses')
 
-  // Teams: every member of a room, spread over nodes, moved by a node that holds none of them.
-  const teammate = await connect(t, b)
-  await b.sockets.join([id, teammate.id as string], 'team')
-  const team = await race(a, b, client, 'team', (room) => a.sockets.addRoomMembersToRooms('team', room))
-  t.same(team, { fromA: 0, fromB: 0 }, 'await addRoomMembersToRooms(room): zero misses')
+    // Teams: every member of a room moved by a node that holds none of them.
+    const teammate = await connect(t, b)
+    await b.sockets.join([id, teammate.id as string], 'team')
+    const team = await race(a, b, client, 'team', (room) => a.sockets.addRoomMembersToRooms('team', room))
+    t.same(team, { fromA: 0, fromB: 0 }, 'await addRoomMembersToRooms(room): zero misses')
 
-  const bare = await race(a, b, client, 'bare', (room) => { a.sockets.io.in(id).socketsJoin(room) })
-  t.comment(`bare io.in(id).socketsJoin(): ${bare.fromB + bare.fromA} of ${ROUNDS} broadcasts missed ` +
-    `(${bare.fromB} of ${ROUNDS / 2} sent from B, ${bare.fromA} of ${ROUNDS / 2} sent from A)`)
-  t.ok(bare.fromB > 0, 'the race exists with the bare socket.io call')
-})
+    // The holder itself joins (no cluster traffic); with the sharded adapter that still subscribes B to the room's channel.
+    const local = await race(a, b, client, 'local', (room) => b.sockets.join(id, room))
+    t.same(local, { fromA: 0, fromB: 0 }, 'await join() on the holding node: zero misses')
+
+    const bare = await race(a, b, client, 'bare', (room) => { a.sockets.io.in(id).socketsJoin(room) })
+    t.comment(`${mode}: bare io.in(id).socketsJoin(): ${bare.fromB + bare.fromA} of ${ROUNDS} broadcasts missed ` +
+      `(${bare.fromB} of ${ROUNDS / 2} sent from B, ${bare.fromA} of ${ROUNDS / 2} sent from A)`)
+    t.ok(bare.fromB + bare.fromA > 0, 'the race exists with the bare socket.io call')
+    const bareLocal = await race(a, b, client, 'bare-local', (room) => { b.sockets.io.in(id).socketsJoin(room) })
+    t.comment(`${mode}: bare io.in(id).socketsJoin() on the holding node: ${bareLocal.fromB + bareLocal.fromA} of ${ROUNDS} missed ` +
+      `(${bareLocal.fromB} sent from B, ${bareLocal.fromA} sent from A)`)
+  })
+}
