@@ -103,12 +103,12 @@ function parse (raw: string): Inbound | undefined {
   }
 }
 
-/** Resolves once `client` is ready (at once when it is). */
 /** Whether a client can take commands now: `isReady` for a client, `isOpen` for a cluster client. */
 export function isUp (client: { readonly isOpen: boolean, readonly isReady?: boolean }): boolean {
   return typeof client.isReady === 'boolean' ? client.isReady : client.isOpen
 }
 
+/** Resolves once `client` is ready (at once when it is). */
 async function whenReady (client: BusClient): Promise<void> {
   if (isUp(client)) return
   await new Promise<void>((resolve) => {
@@ -184,7 +184,7 @@ export class ClusterBus {
   reconnected (): void {
     const now = performance.now()
     for (const node of this.#peers.keys()) this.#peers.set(node, now)
-    if (this.#subscribed) this.#send(this.#control, { t: 'hello' })
+    if (this.#subscribed) void this.#send(this.#control, { t: 'hello' })
   }
 
   /** Redis went away: requests in flight can no longer be answered; they fail now, not at their deadline. */
@@ -229,7 +229,11 @@ export class ClusterBus {
 
   async #request (body: Record<string, unknown>, what: string, accept: Pending['accept']): Promise<Map<string, unknown>> {
     if (this.#closed) throw new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, 'the server is closing')
-    if (!this.ready) throw new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, 'Redis is not connected; applied on this node only')
+    if (!this.ready) {
+      const err = new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, body.t === 'op' ? 'Redis is not connected (applied on this node only)' : 'Redis is not connected') as ClusterError
+      err.nodes = [...this.#peers.keys()]
+      throw err
+    }
     const expected = new Set(this.peers())
     if (expected.size === 0) return new Map()
     const id = (++this.#seq).toString(36)
