@@ -311,7 +311,8 @@ export class ClusterBus {
       return
     }
     if (msg.t === 'bye') { this.#forget(msg.n); return }
-    this.#heard(msg.n)
+    // Answers do not announce a node (an answer to a request of ours comes from a node we know).
+    if (msg.t !== 'ack' && msg.t !== 'r') this.#heard(msg.n)
     switch (msg.t) {
       case 'hello': void this.#send(this.#inboxOf(msg.n), { t: 'hb' }); break
       case 'op': {
