@@ -186,7 +186,7 @@ t.test('your own node-redis clients: used, not closed by the plugin', { skip }, 
 
 t.test('a crashed node: calls in flight name it, then it drops out', { skip }, async (t) => {
   const redis = await RedisServer.start(t)
-  const a = await buildNode(t, redis, { nodeId: 'alive', timeout: 1500, heartbeatInterval: 200, heartbeatTimeout: 3000 })
+  const a = await buildNode(t, redis, { nodeId: 'alive', timeout: 1500, heartbeatInterval: 200, heartbeatTimeout: 6000 })
   // The victim uses clients we hold, so we can cut it off Redis without a goodbye, as a crash would.
   const pubClient = createClient({ url: redis.url })
   const subClient = pubClient.duplicate()
@@ -194,7 +194,7 @@ t.test('a crashed node: calls in flight name it, then it drops out', { skip }, a
   subClient.on('error', () => {})
   await Promise.all([pubClient.connect(), subClient.connect()])
   const victim = Fastify()
-  await victim.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, nodeId: 'victim', heartbeatInterval: 200, heartbeatTimeout: 3000 } })
+  await victim.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, nodeId: 'victim', heartbeatInterval: 200, heartbeatTimeout: 6000 } })
   t.teardown(() => victim.close())
   await converged([a, victim])
   pubClient.destroy()
