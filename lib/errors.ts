@@ -65,3 +65,9 @@ export const FST_SOCKETS_RECORD_NOT_FOUND = createError<[string, string]>(
   'FST_SOCKETS_RECORD_NOT_FOUND', 'No %s with id %s', 404)
 export const FST_SOCKETS_BAD_CRITERIA = createError<[string]>(
   'FST_SOCKETS_BAD_CRITERIA', 'Invalid find criteria: %s', 400)
+
+// ---- cluster (Redis): cluster-wide operations rejected to the calling code ----
+export const FST_SOCKETS_CLUSTER_TIMEOUT = createError<[string, number, string]>(
+  'FST_SOCKETS_CLUSTER_TIMEOUT', 'Cluster %s not acknowledged within %d ms by node(s): %s', 503)
+export const FST_SOCKETS_CLUSTER_UNAVAILABLE = createError<[string, string]>(
+  'FST_SOCKETS_CLUSTER_UNAVAILABLE', 'Cluster %s failed: %s', 503)

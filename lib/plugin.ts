@@ -9,6 +9,7 @@ import { memoryMembership } from './membership.js'
 import { buildAllowRequest } from './handshake.js'
 import { serveBundle, serveGetCookie, GET_COOKIE_PATH } from './browser-client.js'
 import { TestClients } from './test-client.js'
+import { Cluster } from './cluster.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,8 +26,11 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
   const opts = resolveOptions(rawOptions)
   const log = fastify.log
 
+  // Cluster: the plugin's Redis clients start connecting now; the adapter is in place before any socket.
+  const cluster = opts.cluster === undefined ? undefined : Cluster.create(opts.cluster, log)
   const io = new Server(fastify.server, {
     ...opts.socketio,
+    ...(cluster === undefined ? {} : { adapter: cluster.adapter() }),
     allowRequest: buildAllowRequest(opts, log)
   })
   const requests = new VirtualRequests({ routing: () => fastify.routing, log, requestTimeout: opts.requestTimeout })
@@ -39,7 +43,15 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
     return fastify.server.address()
   })
 
-  fastify.decorate('sockets', new Sockets(io, memoryMembership(io), new EventRegistry(opts.registry), testClients))
+  let membership
+  try {
+    membership = cluster === undefined ? memoryMembership(io) : await cluster.attach(io)
+  } catch (err) {
+    await io.close()
+    await cluster?.close()
+    throw err
+  }
+  fastify.decorate('sockets', new Sockets(io, membership, new EventRegistry(opts.registry), { clients: testClients, cluster }))
   fastify.decorateRequest('isSocket', {
     getter (this: FastifyRequest) { return socketContextOf(this.raw) !== undefined }
   })
@@ -69,6 +81,8 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
   })
   fastify.addHook('onClose', async () => {
     await io.close()
+    // After socket.io: its adapter unsubscribes through these clients.
+    await cluster?.close()
   })
 }
 

@@ -8,6 +8,7 @@ import type { TestClients } from './test-client.js'
 import type { ClientSocket, ClientOptions } from './client/index.js'
 import type { TObject, Static } from '@sinclair/typebox'
 import { Resources, type Resource, type ResourceOptions, type AnyRecord } from './resources.js'
+import type { ClusterHealth } from './cluster.js'
 
 // A socket id: `string`, branded once rooms are declared (see events.ts).
 export type { SocketId }
@@ -40,14 +41,29 @@ export class Sockets {
   readonly #membership: Membership
   readonly #registry: EventRegistry
   readonly #clients: TestClients | undefined
+  readonly #cluster: ClusterHealth | undefined
   #resources: Resources | undefined
 
   /** @internal built by the plugin */
-  constructor (io: Server, membership: Membership, registry: EventRegistry, clients?: TestClients) {
+  constructor (io: Server, membership: Membership, registry: EventRegistry,
+    extras: { clients?: TestClients, cluster?: ClusterHealth | undefined } = {}) {
     this.#io = io
     this.#membership = membership
     this.#registry = registry
-    this.#clients = clients
+    this.#clients = extras.clients
+    this.#cluster = extras.cluster
+  }
+
+  /**
+   * This node's cluster link (`ready`, `status()`), or `undefined` without the `cluster` option.
+   * @example
+   * ```ts
+   * app.get('/health/ready', async (request, reply) =>
+   *   app.sockets.cluster?.ready === false ? reply.code(503).send(app.sockets.cluster.status()) : { ready: true })
+   * ```
+   */
+  get cluster (): ClusterHealth | undefined {
+    return this.#cluster
   }
 
   /** The raw socket.io server: the escape hatch for anything this API does not cover. */
@@ -286,6 +302,7 @@ export class Sockets {
       else elsewhere.push(id)
     }
     if (elsewhere.length > 0) await remote(elsewhere)
+    else await this.#membership.settled?.()
   }
 
   #ids (target: unknown): string[] {
