@@ -23,6 +23,12 @@ const P = smoke
 const children = new Set<Child<unknown>>()
 let redis: RedisServer | undefined
 
+// --prof: every server of the request workloads writes a V8 CPU profile of its measured windows into
+// bench/profiles/ (git-ignored; open them in Chrome DevTools)
+const prof = process.argv.includes('--prof')
+const profileFile = (workload: string, kind: Kind): string =>
+  new URL(`./profiles/${workload.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-${kind}.cpuprofile`, import.meta.url).pathname
+
 function server (kind: Kind, extra: string[] = []): Child<ServerHello> {
   const child = new Child<ServerHello>(`${kind} server`, './server.ts', [kind, ...extra], ['--expose-gc'])
   children.add(child as Child<unknown>)
@@ -37,7 +43,10 @@ async function stop (...list: Array<Child<unknown>>): Promise<void> {
   await Promise.all(list.map(async (child) => { children.delete(child); await child.stop() }))
 }
 const url = (hello: ServerHello): string => `http://127.0.0.1:${hello.port}`
-const cpu = (child: Child<unknown>): Promise<number> => child.call<number>('cpu')
+// server CPU time in µs (user + system); `system` alone is logged for the request workloads
+interface Cpu { user: number, system: number }
+const cpuOf = (child: Child<unknown>): Promise<Cpu> => child.call<Cpu>('cpu')
+const cpu = async (child: Child<unknown>): Promise<number> => { const { user, system } = await cpuOf(child); return user + system }
 
 const results: Results = { rows: [], notes: [] }
 const row = (r: Row): void => { results.rows.push(r); console.log(`  ${r.workload} · ${r.kind}: ${r.value.toFixed(2)} ${r.unit}` + (r.throughput !== undefined ? ` · ${Math.round(r.throughput)}/s · p50 ${r.p50?.toFixed(2)} ms · p99 ${r.p99?.toFixed(2)} ms` : '')) }
@@ -57,21 +66,24 @@ async function requests (): Promise<void> {
   for (const w of workloads) {
     if (!w.on) continue
     console.log(`${w.name}: ${P.reqSockets} sockets, ${P.rounds} x ${P.windowMs} ms windows per server`)
-    const acc = new Map<Kind, { cpu: number, count: number, ms: number, p50: number[], p99: number[] }>()
+    const acc = new Map<Kind, { cpu: number, sys: number, count: number, ms: number, p50: number[], p99: number[] }>()
     for (const p of pairs) {
       await p.gen.call('roundtrip', { verb: w.verb, url: w.path, data: w.data, durationMs: P.warmupMs })
-      acc.set(p.kind, { cpu: 0, count: 0, ms: 0, p50: [], p99: [] })
+      acc.set(p.kind, { cpu: 0, sys: 0, count: 0, ms: 0, p50: [], p99: [] })
     }
+    if (prof) for (const p of pairs) await p.srv.call('profileStart')
     for (let round = 0; round < P.rounds; round++) {
       for (const p of pairs) {
-        const before = await cpu(p.srv)
+        const before = await cpuOf(p.srv)
         const r = await p.gen.call<RunResult>('roundtrip', { verb: w.verb, url: w.path, data: w.data, durationMs: P.windowMs })
-        const after = await cpu(p.srv)
+        const after = await cpuOf(p.srv)
         const a = acc.get(p.kind)!
-        a.cpu += after - before; a.count += r.count; a.ms += r.elapsedMs; a.p50.push(r.latency.p50); a.p99.push(r.latency.p99)
+        a.cpu += after.user + after.system - before.user - before.system; a.sys += after.system - before.system; a.count += r.count; a.ms += r.elapsedMs; a.p50.push(r.latency.p50); a.p99.push(r.latency.p99)
       }
     }
+    if (prof) for (const p of pairs) console.log(`  profile: ${await p.srv.call<string>('profileStop', { file: profileFile(w.name, p.kind) })}`)
     for (const [kind, a] of acc) {
+      console.log(`  ${kind}: ${(a.sys / a.count).toFixed(1)} µs of it in the kernel`)
       row({ workload: w.name, kind, value: a.cpu / a.count, unit: 'µs CPU/request', throughput: a.count / (a.ms / 1000), p50: median(a.p50), p99: median(a.p99) })
     }
   }
