@@ -64,7 +64,7 @@ t.test('bodyLimit applies to socket bodies', async (t) => {
 
 t.test('error handler and not-found handler answer sockets', async (t) => {
   const app = await buildApp(t, {}, (app) => {
-    app.setErrorHandler(async (err, request, reply) => reply.code(418).send({ handled: err.message, isSocket: request.isSocket }))
+    app.setErrorHandler(async (err: Error, request, reply) => reply.code(418).send({ handled: err.message, isSocket: request.isSocket }))
     app.setNotFoundHandler(async (request, reply) => reply.code(404).send({ missing: request.url }))
     app.get('/boom', async () => { throw new Error('kaboom') })
   })
