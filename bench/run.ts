@@ -29,8 +29,8 @@ const prof = process.argv.includes('--prof')
 const profileFile = (workload: string, kind: Kind): string =>
   new URL(`./profiles/${workload.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-${kind}.cpuprofile`, import.meta.url).pathname
 
-function server (kind: Kind, extra: string[] = []): Child<ServerHello> {
-  const child = new Child<ServerHello>(`${kind} server`, './server.ts', [kind, ...extra], ['--expose-gc'])
+function server (kind: Kind, extra: string[] = [], node: string[] = []): Child<ServerHello> {
+  const child = new Child<ServerHello>(`${kind} server`, './server.ts', [kind, ...extra], ['--expose-gc', ...node])
   children.add(child as Child<unknown>)
   return child
 }
@@ -130,27 +130,41 @@ async function fanOut (name: string, kinds: Kind[], nodes: (kind: Kind) => Child
   await stop(...setups.flatMap((s) => [...s.list.map((n) => n.srv), s.gen] as Array<Child<unknown>>))
 }
 
-// ---- idle memory: RSS growth per connected socket, one server at a time ------------------------------------
+// ---- idle memory: growth per connected socket, one server at a time ------------------------------------
+// RSS moves in steps (heap pages, allocator arenas), so one before/after pair is noisy: the figure is the
+// least-squares slope over several sizes, and the young generation is pinned to 1 MB in these servers so
+// its growth does not pass for per-socket memory.
 interface Mem { rss: number, heapUsed: number, external: number, arrayBuffers: number }
 async function memory (): Promise<void> {
   const name = W.memory
-  console.log(`${name}: RSS per socket at ${P.memSockets} sockets (after 100 warm-up sockets)`)
+  const steps = 4
+  console.log(`${name}: RSS slope per socket over ${steps} steps up to ${P.memSockets} sockets (after 100 warm-up sockets)`)
   for (const kind of ['raw', 'naive', 'sockets'] as Kind[]) {
-    const srv = server(kind)
+    const srv = server(kind, [], ['--min-semi-space-size=1', '--max-semi-space-size=1'])
     const gen = load(`${kind} memory`)
     const hello = await srv.ready
     await gen.ready
-    // warm-up: lazy code paths, JIT and buffers pools are paid before the baseline
+    // warm-up: lazy code paths, JIT and buffer pools are paid before the first point
     await gen.call('connect', { url: url(hello), n: 100, parallel: 20, join: true })
-    const m0 = await srv.call<Mem>('mem')
-    await gen.call('connect', { url: url(hello), n: P.memSockets, parallel: 50, join: false })
+    const points: Array<{ n: number, mem: Mem }> = [{ n: 0, mem: await srv.call<Mem>('mem') }]
+    for (let step = 1; step <= steps; step++) {
+      const n = Math.round(P.memSockets * step / steps)
+      await gen.call('connect', { url: url(hello), n: n - (points.at(-1) as { n: number }).n, parallel: 50, join: false })
+      points.push({ n, mem: await srv.call<Mem>('mem') })
+    }
     const clients = await srv.call<number>('clients')
     if (clients !== P.memSockets + 100) throw new Error(`${kind}: ${clients} clients, expected ${P.memSockets + 100}`)
-    const m1 = await srv.call<Mem>('mem')
-    row({ workload: name, kind, value: (m1.rss - m0.rss) / P.memSockets / 1024, unit: 'KB RSS/socket' })
-    row({ workload: W.heap, kind, value: (m1.heapUsed + m1.external - m0.heapUsed - m0.external) / P.memSockets / 1024, unit: 'KB heap/socket' })
+    row({ workload: name, kind, value: slope(points.map((p) => [p.n, p.mem.rss])) / 1024, unit: 'KB RSS/socket' })
+    row({ workload: W.heap, kind, value: slope(points.map((p) => [p.n, p.mem.heapUsed + p.mem.external])) / 1024, unit: 'KB heap/socket' })
     await stop(srv as Child<unknown>, gen as Child<unknown>)
   }
+}
+
+function slope (points: Array<[number, number]>): number {
+  const n = points.length
+  const mx = sum(points.map((p) => p[0])) / n
+  const my = sum(points.map((p) => p[1])) / n
+  return sum(points.map(([x, y]) => (x - mx) * (y - my))) / sum(points.map(([x]) => (x - mx) ** 2))
 }
 
 function sum (values: number[]): number { return values.reduce((a, b) => a + b, 0) }

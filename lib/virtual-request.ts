@@ -1,7 +1,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Socket } from 'socket.io'
-import { kSocketContext } from './symbols.js'
+import { kSocketContext, kSocketState } from './symbols.js'
 import { dispatch, VirtualConnection, type DispatchOutput, type Routing } from './dispatch.js'
 import { VERBS, type Verb, parseEnvelope, baseHeaders, checkSdkVersion, type RequestParts } from './packet.js'
 import {
@@ -118,12 +118,24 @@ export class VirtualRequests {
       connection: undefined
     }
     this.#contexts.add(ctx)
-    for (const verb of VERBS) {
-      socket.on(verb, (...args: unknown[]) => this.#onPacket(ctx, verb, args))
-    }
-    socket.once('disconnect', () => this.#onDisconnect(ctx))
+    ;(socket as unknown as Record<symbol, SocketContext>)[kSocketState] = ctx
+    for (const [verb, listener] of this.#verbListeners) socket.on(verb, listener)
+    socket.on('disconnect', this.#disconnectListener)
     return ctx
   }
+
+  // Listeners shared by every socket (socket.io calls them with the socket as `this`; its context rides
+  // under kSocketState), so a connection costs no closures: idle memory per socket is in the budget.
+  readonly #verbListeners = VERBS.map((verb) => {
+    const requests = this
+    return [verb, function onVerb (this: Socket, ...args: unknown[]): void {
+      requests.#onPacket(contextOfSocket(this), verb, args)
+    }] as const
+  })
+
+  readonly #disconnectListener = ((requests: VirtualRequests) => function onDisconnect (this: Socket): void {
+    requests.#onDisconnect(contextOfSocket(this))
+  })(this)
 
   /** Stops taking requests; answers every pending one with 503 so no client waits on a closing server. */
   close (): void {
@@ -203,6 +215,10 @@ export class VirtualRequests {
     }
     ctx.pending.clear()
   }
+}
+
+function contextOfSocket (socket: Socket): SocketContext {
+  return (socket as unknown as Record<symbol, SocketContext>)[kSocketState] as SocketContext
 }
 
 /** The socket context of a raw request, if it is a virtual request. */
