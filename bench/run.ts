@@ -92,6 +92,7 @@ async function requests (): Promise<void> {
 
 // ---- broadcast fan-out: local, and across two nodes through Redis ----------------------------------------
 interface FanNode { srv: Child<ServerHello>, hello: ServerHello }
+const notes = new Set<string>()
 
 async function fanOut (name: string, kinds: Kind[], nodes: (kind: Kind) => Child<ServerHello>[], sockets: number): Promise<void> {
   console.log(`${name}: ${sockets} sockets in one room, ${P.fanRounds} x ${P.broadcasts} broadcasts per server`)
@@ -104,6 +105,13 @@ async function fanOut (name: string, kinds: Kind[], nodes: (kind: Kind) => Child
     for (const [i, node] of list.entries()) {
       const n = Math.floor(sockets / list.length) + (i < sockets % list.length ? 1 : 0)
       await gen.call('connect', { url: url(node.hello), n, parallel: 20, join: true })
+    }
+    if (kind === 'sockets' && !notes.has(name)) {
+      notes.add(name)
+      results.notes.push(`${name}: fastify-sockets sends with \`fastify.sockets.broadcast\`, ` + ((list[0] as FanNode).hello.typedEvents
+        ? 'the event declared with a TypeBox schema, validation on.'
+        : 'no event schema (this build has no `events` option; `typedEvents` in bench/server.ts is the one line to change).') +
+        (list.length > 1 ? ' Nodes use `@socket.io/redis-adapter` through the `socketio.adapter` passthrough.' : ''))
     }
     const inRoom = await (list[0] as FanNode).srv.call<number>('roomSize')
     if (inRoom !== sockets) throw new Error(`${kind}: ${inRoom} sockets in the room, expected ${sockets}`)

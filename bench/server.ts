@@ -16,7 +16,7 @@ import { ROOM, EVENT, POST_BODY_SCHEMA, POST_REPLY_SCHEMA, now, type Tick } from
 // The driver reads this process's own CPU time over IPC before and after each workload.
 
 export type Kind = 'raw' | 'naive' | 'sockets'
-export interface ServerHello { port: number, pid: number }
+export interface ServerHello { port: number, pid: number, typedEvents: boolean }
 
 const kind = process.argv[2] as Kind
 const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
@@ -154,4 +154,4 @@ serve({
     for (const close of closers) await close()
     setImmediate(() => process.exit(0))
   }
-}, { port, pid: process.pid } satisfies ServerHello)
+}, { port, pid: process.pid, typedEvents: Object.keys(typedEvents).length > 0 } satisfies ServerHello)
