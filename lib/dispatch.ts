@@ -287,5 +287,10 @@ export function dispatch<T> (routing: Routing, context: unknown, connection: Vir
   done: DispatchDone<T>, token: T): void {
   const req = new VirtualIncoming(context, connection, input)
   const res = new VirtualOutgoing(req, done, token)
-  routing(req as unknown as IncomingMessage, res as unknown as ServerResponse)
+  try {
+    routing(req as unknown as IncomingMessage, res as unknown as ServerResponse)
+  } catch (err) {
+    // Fastify reports its errors through the reply; should one escape, the request still ends, once
+    res.destroy(err instanceof Error ? err : new Error(String(err)))
+  }
 }
