@@ -209,7 +209,8 @@ class VirtualOutgoing<T> extends Stream {
     if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
     if (this.writableEnded) {
       const err = Object.assign(new Error('write after end'), { code: 'ERR_STREAM_WRITE_AFTER_END' })
-      process.nextTick(() => { callback?.(err); this.emit('error', err) })
+      // reported to whoever listens, never thrown: a late write must not take the process down
+      process.nextTick(() => { callback?.(err); if (this.listenerCount('error') > 0) this.emit('error', err) })
       return false
     }
     this.headersSent = true
@@ -223,7 +224,7 @@ class VirtualOutgoing<T> extends Stream {
 
   end (chunk?: unknown, encoding?: unknown, callback?: unknown): this {
     if (typeof chunk === 'function') { callback = chunk; chunk = undefined } else if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
-    if (this.writableEnded) {
+    if (this.writableEnded || this.destroyed) {
       if (typeof callback === 'function') process.nextTick(callback as () => void)
       return this
     }
@@ -252,7 +253,7 @@ class VirtualOutgoing<T> extends Stream {
       if (!this.writableFinished) {
         this.#settle(err ?? Object.assign(new Error('response destroyed before completion'), { code: 'ECONNRESET' }), undefined)
       }
-      if (err !== undefined) this.emit('error', err)
+      // as on a ServerResponse, a destroy with an error ends in 'close' (no 'error' nobody may be listening for)
       this.emit('close')
     })
     return this

@@ -154,6 +154,29 @@ t.test('a stream that fails mid-answer gives the socket a coded 500, and the pro
   t.same(after.body, { alive: true })
 })
 
+t.test('a raw response destroyed or written after its end: one coded answer, no crash', async (t) => {
+  const app = await buildApp(t, {}, (app) => {
+    app.get('/destroyed', (request, reply) => {
+      reply.hijack()
+      reply.raw.destroy(new Error('gone'))
+    })
+    app.get('/late', (request, reply) => {
+      reply.hijack()
+      reply.raw.end('done')
+      reply.raw.write('too late')
+    })
+    app.get('/after', async () => ({ alive: true }))
+  })
+  const socket = await connect(t, app)
+  const destroyed = await request(socket, 'get', '/destroyed')
+  t.equal(destroyed.statusCode, 500)
+  t.match(destroyed.body, { code: 'FST_SOCKETS_DISPATCH_FAILED' })
+  const late = await request(socket, 'get', '/late')
+  t.equal(late.statusCode, 200)
+  t.equal(late.body, 'done')
+  t.same((await request(socket, 'get', '/after')).body, { alive: true })
+})
+
 t.test('headers: set-cookie hidden, arrays and onSend changes kept, Date present', async (t) => {
   const app = await buildApp(t, {}, (app) => {
     app.addHook('onSend', async (request, reply, payload) => {
