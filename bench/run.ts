@@ -207,6 +207,14 @@ async function main (): Promise<void> {
   console.log(`bench done in ${((Date.now() - started) / 1000).toFixed(0)} s`)
 }
 
+// Interrupted: children leave with their IPC channel; redis-server is stopped here, by its pid.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`bench: ${signal}, stopping`)
+    void Promise.all([...children].map((child) => child.stop())).then(() => redis?.stop()).finally(() => process.exit(130))
+  })
+}
+
 let failed = false
 try {
   await main()
