@@ -57,12 +57,14 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
   })
 
   // Socket requests log like HTTP ones; from the route on, every line of theirs carries the socket id.
-  fastify.addHook('onRequest', async (request, reply) => {
+  // (a callback hook: no promise per request)
+  fastify.addHook('onRequest', (request, reply, done) => {
     const ctx = socketContextOf(request.raw)
     if (ctx !== undefined) {
       request.log = request.log.child({ socketId: ctx.socket.id })
       reply.log = request.log
     }
+    done()
   })
 
   // Client-facing routes: the browser bundle and sails.io.js' cross-origin cookie route.
