@@ -110,8 +110,8 @@ async function fanOut (name: string, kinds: Kind[], nodes: (kind: Kind) => Child
       notes.add(name)
       results.notes.push(`${name}: fastify-sockets sends with \`fastify.sockets.broadcast\`, ` + ((list[0] as FanNode).hello.typedEvents
         ? 'the event declared with a TypeBox schema, validation on.'
-        : 'no event schema (this build has no `events` option; `typedEvents` in bench/server.ts is the one line to change).') +
-        (list.length > 1 ? ' Nodes use `@socket.io/redis-adapter` through the `socketio.adapter` passthrough.' : ''))
+        : 'no event schema.') +
+        (list.length > 1 ? ' Its nodes use the plugin\'s `cluster` option (acknowledged membership bus included); raw socket.io wires `@socket.io/redis-adapter` itself.' : ''))
     }
     const inRoom = await (list[0] as FanNode).srv.call<number>('roomSize')
     if (inRoom !== sockets) throw new Error(`${kind}: ${inRoom} sockets in the room, expected ${sockets}`)

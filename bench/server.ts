@@ -9,7 +9,7 @@ import { createAdapter } from '@socket.io/redis-adapter'
 import { createClient } from 'redis'
 import fastifySockets from '../lib/index.js'
 import { serve } from './rpc.js'
-import { ROOM, EVENT, POST_BODY_SCHEMA, POST_REPLY_SCHEMA, now, type Tick } from './shapes.js'
+import { ROOM, EVENT, POST_BODY_SCHEMA, POST_REPLY_SCHEMA, now, Tick } from './shapes.js'
 
 // One bench server in its own process: `raw` (socket.io 4 acking constants: the ceiling), `naive`
 // (Fastify + socket.io calling fastify.inject with its defaults per packet) or `sockets` (this plugin).
@@ -23,20 +23,19 @@ const arg = (name: string): string | undefined => process.argv.find((a) => a.sta
 const redisUrl = arg('redis')
 if (!['raw', 'naive', 'sockets'].includes(kind)) throw new Error(`unknown server kind '${String(kind)}'`)
 
-// Typed broadcast with validation (issue 3): once the plugin has the `events` option, this line becomes
-// `const typedEvents = { events: { [EVENT]: Tick } }` (import Tick as a value from ./shapes.js).
-const typedEvents = {}
+// fastify-sockets broadcasts a typed event, validated once per broadcast (the plugin's default).
+const typedEvents = { events: { [EVENT]: Tick } }
 
 const socketio: Partial<ServerOptions> = { allowEIO3: true } // the plugin's default, given to every kind
 const closers: Array<() => Promise<unknown>> = []
 
-if (redisUrl !== undefined) {
+// raw and naive get the Redis adapter through socket.io; fastify-sockets through its own `cluster` option
+if (redisUrl !== undefined && kind !== 'sockets') {
   const pub = createClient({ url: redisUrl })
   const sub = pub.duplicate()
   pub.on('error', (err) => { console.error(`bench server: redis: ${String(err)}`) })
   sub.on('error', (err) => { console.error(`bench server: redis: ${String(err)}`) })
   await Promise.all([pub.connect(), sub.connect()])
-  // the plugin's `cluster` option is issue 6; the socket.io passthrough wires the same adapter meanwhile
   socketio.adapter = createAdapter(pub, sub, { key: arg('key') ?? 'bench' })
   closers.push(() => Promise.all([pub.quit(), sub.quit()]))
 }
@@ -74,7 +73,8 @@ if (kind === 'raw') {
     async (request) => ({ ok: true, count: (request.body as { items: unknown[] }).items.length }))
 
   if (kind === 'sockets') {
-    await app.register(fastifySockets, { socketio, ...typedEvents })
+    const cluster = redisUrl === undefined ? {} : { cluster: { redis: { url: redisUrl }, key: arg('key') ?? 'bench' } }
+    await app.register(fastifySockets, { socketio, ...typedEvents, ...cluster } as never)
     const sockets = app.sockets
     app.get('/join', async (request) => { await sockets.join(request, ROOM); return { joined: true } })
     io = sockets.io
