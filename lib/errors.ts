@@ -66,6 +66,12 @@ export const FST_SOCKETS_RECORD_NOT_FOUND = createError<[string, string]>(
 export const FST_SOCKETS_BAD_CRITERIA = createError<[string]>(
   'FST_SOCKETS_BAD_CRITERIA', 'Invalid find criteria: %s', 400)
 
+// ---- cluster (Redis): cluster-wide operations rejected to the calling code ----
+export const FST_SOCKETS_CLUSTER_TIMEOUT = createError<[string, number, string]>(
+  'FST_SOCKETS_CLUSTER_TIMEOUT', 'Cluster %s not acknowledged within %d ms by node(s): %s', 503)
+export const FST_SOCKETS_CLUSTER_UNAVAILABLE = createError<[string, string]>(
+  'FST_SOCKETS_CLUSTER_UNAVAILABLE', 'Cluster %s failed: %s', 503)
+
 // ---- limits, handshake hooks and room guards (hardening) ----
 export const FST_SOCKETS_TOO_MANY_REQUESTS = createError<[number]>(
   'FST_SOCKETS_TOO_MANY_REQUESTS', 'Too many socket requests in flight on this socket (maxInFlight is %d): wait for answers before sending more', 429)

@@ -22,6 +22,11 @@ export interface Membership {
   members (room: string): Promise<string[]>
   /** Rooms of a socket (without its own id room), or undefined when no node has it. */
   rooms (socketId: string): Promise<string[] | undefined>
+  /**
+   * Resolves once changes made directly to this node's sockets are visible to the other nodes (the sharded
+   * adapter subscribes to a channel per room, asynchronously). Absent when nothing needs waiting for.
+   */
+  settled?: () => Promise<void>
 }
 
 /** Applies a membership change to the sockets of this process only. Synchronous. */

@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { ServerOptions, Socket } from 'socket.io'
+import { hostname } from 'node:os'
+import { randomBytes } from 'node:crypto'
 import { FST_SOCKETS_OPTIONS_INVALID, FST_SOCKETS_ORIGINS_REQUIRED } from './errors.js'
 import { resolveRegistryOptions, type RegistryOptions, type ResolvedRegistry } from './events.js'
 
@@ -98,6 +100,86 @@ export interface FastifySocketsOptions extends RegistryOptions {
    * @default { path: '/fastify-sockets.js', getCookie: true }
    */
   client?: false | { path?: string | false, getCookie?: boolean }
+  /**
+   * Run on many nodes with Redis between them (`@socket.io/redis-adapter`). Absent: one process, in-memory.
+   * @default undefined
+   */
+  cluster?: ClusterOptions
+}
+
+/**
+ * A node-redis (`redis` package, v4.6+ or v5) client or cluster client, as far as the plugin uses it.
+ * Structural so any `createClient()` / `createCluster()` result fits, whatever its modules.
+ */
+export interface RedisClientLike {
+  readonly isOpen: boolean
+  /** Absent on cluster clients. */
+  readonly isReady?: boolean
+  on (event: string, listener: (...args: any[]) => void): unknown
+  off (event: string, listener: (...args: any[]) => void): unknown
+}
+
+/** Options of `cluster` (see the README, Cluster). */
+export interface ClusterOptions {
+  /**
+   * Where Redis is: `{ url }` (the plugin creates, connects and closes two clients), or your own two
+   * node-redis clients `{ pubClient, subClient }`, already connected; you close them after `fastify.close()`.
+   */
+  redis: { url: string } | { pubClient: RedisClientLike, subClient: RedisClientLike }
+  /**
+   * Use Redis 7 sharded pub/sub (`createShardedAdapter`), for Redis Cluster deployments.
+   * @default false
+   */
+  sharded?: boolean
+  /**
+   * Sharded adapter only: `static`, `dynamic` or `dynamic-private` (see @socket.io/redis-adapter).
+   * @default 'dynamic'
+   */
+  subscriptionMode?: 'static' | 'dynamic' | 'dynamic-private'
+  /**
+   * Prefix of every Redis channel; nodes of one app share it, different apps on one Redis must not.
+   * @default 'fastify-sockets'
+   */
+  key?: string
+  /**
+   * This node's name in the cluster (in errors naming silent nodes, in health). 1..64 of `[A-Za-z0-9._:-]`.
+   * @default `<hostname>:<pid>:<random>`
+   */
+  nodeId?: string
+  /**
+   * Deadline in ms of a cluster-wide operation (membership change, `members`, `rooms`).
+   * @default 5000
+   */
+  timeout?: number
+  /**
+   * How often (ms) a node tells the others it is alive.
+   * @default 1000
+   */
+  heartbeatInterval?: number
+  /**
+   * A node not heard from for this long (ms) is gone: later operations do not wait for it. Greater than `heartbeatInterval`.
+   * @default 3000
+   */
+  heartbeatTimeout?: number
+  /**
+   * How long (ms) registration waits for Redis. Past it the plugin starts anyway, not ready
+   * (`fastify.sockets.cluster.ready === false`), and keeps reconnecting. 0: do not wait.
+   * @default 5000
+   */
+  readyTimeout?: number
+}
+
+/** `cluster` after validation and defaults. */
+export interface ResolvedClusterOptions {
+  readonly redis: { readonly url: string } | { readonly pubClient: RedisClientLike, readonly subClient: RedisClientLike }
+  readonly sharded: boolean
+  readonly subscriptionMode: 'static' | 'dynamic' | 'dynamic-private'
+  readonly key: string
+  readonly nodeId: string
+  readonly timeout: number
+  readonly heartbeatInterval: number
+  readonly heartbeatTimeout: number
+  readonly readyTimeout: number
 }
 
 /** The options after validation and defaults; frozen. */
@@ -117,10 +199,11 @@ export interface ResolvedOptions {
   /** `events`, `rooms`, `validate`: shapes checked, compiled by the EventRegistry. */
   readonly registry: ResolvedRegistry
   readonly client: { readonly path: string | undefined, readonly getCookie: boolean }
+  readonly cluster: ResolvedClusterOptions | undefined
 }
 
 const KNOWN = new Set<string>(['allowedOrigins', 'allowNoOrigin', 'allowRequest', 'requestTimeout', 'socketio',
-  'events', 'rooms', 'validate', 'client',
+  'events', 'rooms', 'validate', 'client', 'cluster',
   'maxMessageSize', 'maxInFlight', 'maxRoomsPerSocket', 'maxRoomNameLength', 'reservedRoomPrefixes', 'onConnection', 'onDisconnect'])
 
 function positiveInteger (name: string, value: unknown, fallback: number, max: number): number {
@@ -204,6 +287,10 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
   }
 
   const client = resolveClient(opts.client)
+  const cluster = opts.cluster === undefined ? undefined : resolveCluster(opts.cluster)
+  if (cluster !== undefined && 'adapter' in socketio) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('socketio.adapter cannot be combined with cluster (the plugin sets the Redis adapter)')
+  }
 
   if (env.NODE_ENV === 'production' && allowedOrigins === undefined && opts.allowRequest === undefined) {
     throw new FST_SOCKETS_ORIGINS_REQUIRED()
@@ -225,7 +312,8 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
     onConnection: opts.onConnection as FastifySocketsOptions['onConnection'],
     onDisconnect: opts.onDisconnect as FastifySocketsOptions['onDisconnect'],
     socketio: { allowEIO3: true, ...socketio },
-    client
+    client,
+    cluster
   })
 }
 
@@ -244,4 +332,82 @@ function resolveClient (input: unknown): ResolvedOptions['client'] {
     throw new FST_SOCKETS_OPTIONS_INVALID('client.getCookie must be a boolean')
   }
   return Object.freeze({ path: path === false ? undefined : path, getCookie: (client.getCookie as boolean | undefined) ?? true })
+}
+
+// ---- cluster ----
+const CLUSTER_KNOWN = new Set<string>(['redis', 'sharded', 'subscriptionMode', 'key', 'nodeId', 'timeout',
+  'heartbeatInterval', 'heartbeatTimeout', 'readyTimeout'])
+const NODE_ID = /^[A-Za-z0-9._:-]{1,64}$/
+const KEY = /^[A-Za-z0-9._:-]{1,64}$/
+
+function milliseconds (name: string, value: unknown, fallback: number, min: number): number {
+  const ms = value ?? fallback
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < min || ms > 2 ** 31 - 1) {
+    throw new FST_SOCKETS_OPTIONS_INVALID(`cluster.${name} must be an integer of milliseconds >= ${min}`)
+  }
+  return ms
+}
+
+function isRedisClient (value: unknown): value is RedisClientLike {
+  if (value === null || typeof value !== 'object') return false
+  const client = value as Record<string, unknown>
+  return typeof client.on === 'function' && typeof client.publish === 'function' && typeof client.subscribe === 'function'
+}
+
+/** A readable, unique default node name. */
+function defaultNodeId (): string {
+  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '').slice(0, 40)
+  return `${host === '' ? 'node' : host}:${process.pid}:${randomBytes(3).toString('hex')}`
+}
+
+function resolveCluster (input: unknown): ResolvedClusterOptions {
+  if (!isPlainObject(input)) throw new FST_SOCKETS_OPTIONS_INVALID('cluster must be an object such as { redis: { url } }')
+  for (const key of Object.keys(input)) {
+    if (!CLUSTER_KNOWN.has(key)) throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option 'cluster.${key}'`)
+  }
+  const redis = input.redis
+  let resolvedRedis: ResolvedClusterOptions['redis']
+  if (!isPlainObject(redis)) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis must be { url } or { pubClient, subClient } (node-redis clients)')
+  } else if ('url' in redis) {
+    if (Object.keys(redis).length !== 1) throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis takes either { url } or { pubClient, subClient }')
+    let url: URL | undefined
+    try { url = typeof redis.url === 'string' ? new URL(redis.url) : undefined } catch { url = undefined }
+    if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
+      throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis.url must be a redis:// or rediss:// URL')
+    }
+    resolvedRedis = { url: redis.url as string }
+  } else {
+    if (Object.keys(redis).length !== 2 || !isRedisClient(redis.pubClient) || !isRedisClient(redis.subClient)) {
+      throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis must be { url } or { pubClient, subClient } (two node-redis clients)')
+    }
+    if (!redis.pubClient.isOpen || !redis.subClient.isOpen) {
+      throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis clients must be connected (call connect() on both) before registering')
+    }
+    if (redis.pubClient === redis.subClient) {
+      throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis.subClient must be a separate client (subClient = pubClient.duplicate())')
+    }
+    resolvedRedis = { pubClient: redis.pubClient, subClient: redis.subClient }
+  }
+  if (input.sharded !== undefined && typeof input.sharded !== 'boolean') throw new FST_SOCKETS_OPTIONS_INVALID('cluster.sharded must be a boolean')
+  const sharded = input.sharded ?? false
+  const subscriptionMode = input.subscriptionMode ?? 'dynamic'
+  if (subscriptionMode !== 'static' && subscriptionMode !== 'dynamic' && subscriptionMode !== 'dynamic-private') {
+    throw new FST_SOCKETS_OPTIONS_INVALID("cluster.subscriptionMode must be 'static', 'dynamic' or 'dynamic-private'")
+  }
+  if (input.subscriptionMode !== undefined && !sharded) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.subscriptionMode applies to the sharded adapter only (set cluster.sharded: true)')
+  }
+  const key = input.key ?? 'fastify-sockets'
+  if (typeof key !== 'string' || !KEY.test(key)) throw new FST_SOCKETS_OPTIONS_INVALID('cluster.key must be 1..64 of [A-Za-z0-9._:-]')
+  const nodeId = input.nodeId ?? defaultNodeId()
+  if (typeof nodeId !== 'string' || !NODE_ID.test(nodeId)) throw new FST_SOCKETS_OPTIONS_INVALID('cluster.nodeId must be 1..64 of [A-Za-z0-9._:-]')
+  const timeout = milliseconds('timeout', input.timeout, 5000, 1)
+  const heartbeatInterval = milliseconds('heartbeatInterval', input.heartbeatInterval, 1000, 10)
+  const heartbeatTimeout = milliseconds('heartbeatTimeout', input.heartbeatTimeout, 3000, 10)
+  if (heartbeatTimeout <= heartbeatInterval) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.heartbeatTimeout must be greater than cluster.heartbeatInterval')
+  }
+  const readyTimeout = milliseconds('readyTimeout', input.readyTimeout, 5000, 0)
+  return Object.freeze({ redis: resolvedRedis, sharded, subscriptionMode, key, nodeId, timeout, heartbeatInterval, heartbeatTimeout, readyTimeout })
 }

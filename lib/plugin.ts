@@ -9,6 +9,7 @@ import { memoryMembership } from './membership.js'
 import { buildAllowRequest, buildConnectionHook, buildDisconnectHook } from './handshake.js'
 import { serveBundle, serveGetCookie, GET_COOKIE_PATH } from './browser-client.js'
 import { TestClients } from './test-client.js'
+import { Cluster } from './cluster.js'
 import { RoomPolicy } from './room-policy.js'
 import { guardSessions } from './session-guard.js'
 import { flushWrites, forceCloseTransports, openTransports } from './shutdown.js'
@@ -31,8 +32,11 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
   const opts = resolveOptions(rawOptions)
   const log = fastify.log
 
+  // Cluster: the plugin's Redis clients start connecting now; the adapter is in place before any socket.
+  const cluster = opts.cluster === undefined ? undefined : Cluster.create(opts.cluster, log)
   const io = new Server(fastify.server, {
     ...opts.socketio,
+    ...(cluster === undefined ? {} : { adapter: cluster.adapter() }),
     maxHttpBufferSize: opts.maxMessageSize,
     allowRequest: buildAllowRequest(opts, log)
   })
@@ -53,19 +57,30 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
     return fastify.server.address()
   })
 
-  fastify.decorate('sockets', new Sockets(io, memoryMembership(io), new EventRegistry(opts.registry), testClients,
-    new RoomPolicy(io, opts), () => requests.inFlight))
+  let membership
+  try {
+    membership = cluster === undefined ? memoryMembership(io) : await cluster.attach(io)
+  } catch (err) {
+    await io.close()
+    await cluster?.close()
+    throw err
+  }
+  fastify.decorate('sockets', new Sockets(io, membership, new EventRegistry(opts.registry), {
+    clients: testClients, cluster, policy: new RoomPolicy(io, opts), inFlight: () => requests.inFlight
+  }))
   fastify.decorateRequest('isSocket', {
     getter (this: FastifyRequest) { return socketContextOf(this.raw) !== undefined }
   })
 
   // Socket requests log like HTTP ones; from the route on, every line of theirs carries the socket id.
-  fastify.addHook('onRequest', async (request, reply) => {
+  // (a callback hook: no promise per request)
+  fastify.addHook('onRequest', (request, reply, done) => {
     const ctx = socketContextOf(request.raw)
     if (ctx !== undefined) {
       request.log = request.log.child({ socketId: ctx.socket.id })
       reply.log = request.log
     }
+    done()
   })
 
   // Client-facing routes: the browser bundle and sails.io.js' cross-origin cookie route.
@@ -90,6 +105,8 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
   fastify.addHook('onClose', async () => {
     await io.close()
     forceCloseTransports([...closingTransports, ...openTransports(io)])
+    // After socket.io: its adapter unsubscribes through these clients.
+    await cluster?.close()
   })
 }
 

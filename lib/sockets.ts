@@ -9,6 +9,7 @@ import type { TestClients } from './test-client.js'
 import type { ClientSocket, ClientOptions } from './client/index.js'
 import type { TObject, Static } from '@sinclair/typebox'
 import { Resources, type Resource, type ResourceOptions, type AnyRecord } from './resources.js'
+import type { ClusterHealth } from './cluster.js'
 
 // A socket id: `string`, branded once rooms are declared (see events.ts).
 export type { SocketId }
@@ -59,18 +60,33 @@ export class Sockets {
   readonly #membership: Membership
   readonly #registry: EventRegistry
   readonly #clients: TestClients | undefined
+  readonly #cluster: ClusterHealth | undefined
   #resources: Resources | undefined
   readonly #policy: RoomPolicy | undefined
   readonly #inFlight: () => number
 
   /** @internal built by the plugin */
-  constructor (io: Server, membership: Membership, registry: EventRegistry, clients?: TestClients, policy?: RoomPolicy, inFlight: () => number = () => 0) {
+  constructor (io: Server, membership: Membership, registry: EventRegistry,
+    extras: { clients?: TestClients, cluster?: ClusterHealth | undefined, policy?: RoomPolicy, inFlight?: () => number } = {}) {
     this.#io = io
     this.#membership = membership
     this.#registry = registry
-    this.#clients = clients
-    this.#policy = policy
-    this.#inFlight = inFlight
+    this.#clients = extras.clients
+    this.#cluster = extras.cluster
+    this.#policy = extras.policy
+    this.#inFlight = extras.inFlight ?? (() => 0)
+  }
+
+  /**
+   * This node's cluster link (`ready`, `status()`), or `undefined` without the `cluster` option.
+   * @example
+   * ```ts
+   * app.get('/health/ready', async (request, reply) =>
+   *   app.sockets.cluster?.ready === false ? reply.code(503).send(app.sockets.cluster.status()) : { ready: true })
+   * ```
+   */
+  get cluster (): ClusterHealth | undefined {
+    return this.#cluster
   }
 
   /**
@@ -329,6 +345,7 @@ export class Sockets {
       else elsewhere.push(id)
     }
     if (elsewhere.length > 0) await remote(elsewhere)
+    else await this.#membership.settled?.()
   }
 
   #ids (target: unknown): string[] {

@@ -1,8 +1,8 @@
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
-import inject from 'light-my-request'
+import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Socket } from 'socket.io'
-import { kSocketContext } from './symbols.js'
+import { kSocketContext, kSocketState } from './symbols.js'
+import { dispatch, VirtualConnection, type DispatchOutput, type Routing } from './dispatch.js'
 import { VERBS, type Verb, parseEnvelope, baseHeaders, checkSdkVersion, type RequestParts } from './packet.js'
 import {
   FST_SOCKETS_BAD_REQUEST, FST_SOCKETS_SDK_VERSION, FST_SOCKETS_REQUEST_TIMEOUT,
@@ -17,7 +17,6 @@ export interface JWR<Body = unknown> {
 }
 
 type Ack = (jwr: JWR) => void
-type Routing = (req: IncomingMessage, res: ServerResponse) => void
 
 /**
  * Per-connection state. It is also what a virtual request carries on its raw request under
@@ -30,6 +29,8 @@ export interface SocketContext {
   readonly sdkProblem: string | undefined
   readonly pending: Set<Pending>
   connected: boolean
+  /** What its virtual requests see as `request.socket`; made on the first request. */
+  connection: VirtualConnection | undefined
   /** Packets dropped without an ack so far; their log lines thin out as it grows (see #refuse). */
   dropped: number
 }
@@ -63,21 +64,12 @@ export function errorJwr (err: CodedError): JWR {
   }
 }
 
-// Called by light-my-request with `this` = the socket context (its `server` option), so one function
-// serves every request without a closure per packet.
-function makeDispatch (getRouting: () => Routing) {
-  return function dispatch (this: SocketContext, req: IncomingMessage, res: ServerResponse): void {
-    (req as unknown as Record<symbol, unknown>)[kSocketContext] = this
-    getRouting()(req, res)
-  }
-}
-
 // set-cookie never reaches the socket (as in Sails); the others describe the HTTP connection, not the answer.
 const HIDDEN_RESPONSE_HEADERS = new Set(['set-cookie', 'connection', 'keep-alive', 'transfer-encoding'])
 
-function toJwr (res: { statusCode: number, headers: Record<string, unknown>, payload: string }): JWR {
+function toJwr (res: DispatchOutput): JWR {
   const headers: Record<string, string | string[]> = {}
-  for (const name of Object.keys(res.headers)) {
+  for (const name in res.headers) {
     if (HIDDEN_RESPONSE_HEADERS.has(name)) continue
     const value = res.headers[name]
     if (typeof value === 'string' || Array.isArray(value)) headers[name] = value as string | string[]
@@ -97,13 +89,11 @@ function toJwr (res: { statusCode: number, headers: Record<string, unknown>, pay
  */
 export class VirtualRequests {
   readonly #deps: VirtualRequestDeps
-  readonly #dispatch: ReturnType<typeof makeDispatch>
   readonly #contexts = new Set<SocketContext>()
   #closing = false
 
   constructor (deps: VirtualRequestDeps) {
     this.#deps = deps
-    this.#dispatch = makeDispatch(deps.routing)
   }
 
   /** Number of virtual requests still waiting for an answer, all sockets together. */
@@ -129,15 +119,28 @@ export class VirtualRequests {
       sdkProblem: checkSdkVersion(version),
       pending: new Set(),
       connected: true,
+      connection: undefined,
       dropped: 0
     }
     this.#contexts.add(ctx)
-    for (const verb of VERBS) {
-      socket.on(verb, (...args: unknown[]) => this.#onPacket(ctx, verb, args))
-    }
-    socket.once('disconnect', () => this.#onDisconnect(ctx))
+    ;(socket as unknown as Record<symbol, SocketContext>)[kSocketState] = ctx
+    for (const [verb, listener] of this.#verbListeners) socket.on(verb, listener)
+    socket.on('disconnect', this.#disconnectListener)
     return ctx
   }
+
+  // Listeners shared by every socket (socket.io calls them with the socket as `this`; its context rides
+  // under kSocketState), so a connection costs no closures: idle memory per socket is in the budget.
+  readonly #verbListeners = VERBS.map((verb) => {
+    const requests = this
+    return [verb, function onVerb (this: Socket, ...args: unknown[]): void {
+      requests.#onPacket(contextOfSocket(this), verb, args)
+    }] as const
+  })
+
+  readonly #disconnectListener = ((requests: VirtualRequests) => function onDisconnect (this: Socket): void {
+    requests.#onDisconnect(contextOfSocket(this))
+  })(this)
 
   /** Stops taking requests; answers every pending one with 503 so no client waits on a closing server. */
   close (): void {
@@ -183,8 +186,10 @@ export class VirtualRequests {
     const pending: Pending = { ctx, ack, method: parts.method, url: parts.url, timer: undefined, settled: false }
     ctx.pending.add(pending)
     pending.timer = setTimeout(() => this.#timeout(pending), this.#deps.requestTimeout)
+    const handshake = ctx.socket.handshake
+    ctx.connection ??= new VirtualConnection(handshake.address, handshake.secure)
     try {
-      this.#inject(ctx, parts, pending)
+      dispatch(this.#deps.routing(), ctx, ctx.connection, parts, this.#onDispatched, pending)
     } catch (err) {
       // Settle here, so the deadline cannot answer the same request a second time.
       this.#deps.log.error({ err, socketId: ctx.socket.id }, 'fastify-sockets: dispatch threw')
@@ -192,24 +197,14 @@ export class VirtualRequests {
     }
   }
 
-  #inject (ctx: SocketContext, parts: RequestParts, pending: Pending): void {
-    inject(this.#dispatch as never, {
-      method: parts.method,
-      url: parts.url,
-      // light-my-request fills a missing user-agent with its own name unless told it is absent
-      headers: parts.headers['user-agent'] === undefined ? { ...parts.headers, 'user-agent': undefined } : parts.headers,
-      payload: parts.payload,
-      remoteAddress: ctx.socket.handshake.address,
-      server: ctx as never,
-      validate: false
-    } as never, (err, res) => {
-      if (pending.settled) return
-      if (err != null || res === undefined) {
-        this.#deps.log.error({ err, socketId: ctx.socket.id }, 'fastify-sockets: dispatch failed')
-        return this.#answer(pending, errorJwr(new FST_SOCKETS_DISPATCH_FAILED(err?.message ?? 'no response')))
-      }
-      this.#answer(pending, toJwr(res as never))
-    })
+  // One function for every request (the pending request rides as the token), not a closure per packet.
+  readonly #onDispatched = (pending: Pending, err: Error | undefined, res: DispatchOutput | undefined): void => {
+    if (pending.settled) return
+    if (err !== undefined || res === undefined) {
+      this.#deps.log.error({ err, socketId: pending.ctx.socket.id }, 'fastify-sockets: dispatch failed')
+      return this.#answer(pending, errorJwr(new FST_SOCKETS_DISPATCH_FAILED(err?.message ?? 'no response')))
+    }
+    this.#answer(pending, toJwr(res))
   }
 
   #timeout (pending: Pending): void {
@@ -238,6 +233,10 @@ export class VirtualRequests {
     }
     ctx.pending.clear()
   }
+}
+
+function contextOfSocket (socket: Socket): SocketContext {
+  return (socket as unknown as Record<symbol, SocketContext>)[kSocketState] as SocketContext
 }
 
 /** The socket context of a raw request, if it is a virtual request. */

@@ -1,0 +1,22 @@
+import Fastify from 'fastify'
+import { createClient, createCluster } from 'redis'
+import { expect } from 'tstyche'
+import fastifySockets, { type ClusterHealth, type ClusterStatus } from '../lib/index.js'
+
+const app = Fastify()
+const client = createClient()
+const cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:7000' }] })
+
+expect(app.register).type.toBeCallableWith(fastifySockets, { cluster: { redis: { url: 'redis://127.0.0.1:6379' } } })
+expect(app.register).type.toBeCallableWith(fastifySockets, { cluster: { redis: { pubClient: client, subClient: client.duplicate() } } })
+expect(app.register).type.toBeCallableWith(fastifySockets, { cluster: { redis: { pubClient: cluster, subClient: cluster.duplicate() }, sharded: true } })
+expect(app.register).type.toBeCallableWith(fastifySockets, {
+  cluster: { redis: { url: 'redis://x' }, sharded: true, subscriptionMode: 'dynamic-private', key: 'app', nodeId: 'n1', timeout: 1000, heartbeatInterval: 500, heartbeatTimeout: 2000, readyTimeout: 0 }
+})
+expect(app.register).type.not.toBeCallableWith(fastifySockets, { cluster: { redis: 'redis://127.0.0.1:6379' } })
+expect(app.register).type.not.toBeCallableWith(fastifySockets, { cluster: { redis: { url: 'redis://x' }, subscriptionMode: 'all' } })
+expect(app.register).type.not.toBeCallableWith(fastifySockets, { cluster: { redis: { url: 'redis://x' }, timeout: '5s' } })
+
+expect(app.sockets.cluster).type.toBe<ClusterHealth | undefined>()
+expect(app.sockets.cluster?.status()).type.toBe<ClusterStatus | undefined>()
+expect<ClusterStatus>().type.toBeAssignableTo<{ ready: boolean, nodeId: string, nodes: string[], since: number, dropped: number }>()
