@@ -54,12 +54,13 @@ export interface FastifySocketsOptions extends RegistryOptions {
    * Virtual requests one socket may have waiting for their answer. Past it the socket's further requests
    * are answered at once with a 429 JWR (`FST_SOCKETS_TOO_MANY_REQUESTS`) without reaching a route; other
    * sockets are not affected.
-   * @default 32
+   * @default 64 (a page may fire a few dozen requests at load)
    */
   maxInFlight?: number
   /**
-   * Rooms one socket may be in through `fastify.sockets.join` (its own id room is not counted). A join past
-   * it throws `FST_SOCKETS_ROOM_LIMIT` (400).
+   * Rooms a socket may be in when it joins through its own request (`join(request, ...)`; its own id room
+   * is not counted). A join past it throws `FST_SOCKETS_ROOM_LIMIT` (400). Joins by socket id are the server's
+   * and are not capped.
    * @default 100
    */
   maxRoomsPerSocket?: number
@@ -275,7 +276,7 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
     throw new FST_SOCKETS_OPTIONS_INVALID('use the plugin option maxMessageSize, not socketio.maxHttpBufferSize')
   }
   const maxMessageSize = positiveInteger('maxMessageSize', opts.maxMessageSize, 100_000, 2 ** 31 - 1)
-  const maxInFlight = positiveInteger('maxInFlight', opts.maxInFlight, 32, 1_000_000)
+  const maxInFlight = positiveInteger('maxInFlight', opts.maxInFlight, 64, 1_000_000)
   const maxRoomsPerSocket = positiveInteger('maxRoomsPerSocket', opts.maxRoomsPerSocket, 100, 1_000_000)
   const maxRoomNameLength = positiveInteger('maxRoomNameLength', opts.maxRoomNameLength, 128, 256)
   const prefixes = opts.reservedRoomPrefixes ?? ['sails_model_']

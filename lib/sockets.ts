@@ -41,6 +41,18 @@ export interface BroadcastOptions {
   except?: Except
 }
 
+/** Ids of the sockets of the socket requests in a target (ids given as strings are left out). */
+function requestSockets (target: unknown): Set<string> {
+  const ids = new Set<string>()
+  for (const item of Array.isArray(target) ? target : [target]) {
+    if (isRequest(item)) {
+      const id = socketContextOf(item.raw)?.socket.id
+      if (id !== undefined) ids.add(id)
+    }
+  }
+  return ids
+}
+
 function isRequest (value: unknown): value is FastifyRequest {
   return value !== null && typeof value === 'object' && 'raw' in value
 }
@@ -146,8 +158,10 @@ export class Sockets {
       this.#ids(target) // a bad target is refused before any guard runs
       await this.#registry.authorize(requestsOf(target), names)
     }
-    // rooms the server chose itself (resource subscriptions) are bounded by the records, not counted
-    await this.#eachTarget(target, (socket) => { if (!serverChosen) this.#policy?.checkCapacity(socket, names); socket.join(names) }, (ids) =>
+    // The cap is on what a client can grow: its own socket's rooms, joined through one of its requests.
+    // Joins by socket id, and rooms the server marks as its own (resource subscriptions), are the server's.
+    const capped = !serverChosen && this.#policy !== undefined ? requestSockets(target) : undefined
+    await this.#eachTarget(target, (socket) => { if (capped?.has(socket.id) === true) this.#policy?.checkCapacity(socket, names); socket.join(names) }, (ids) =>
       this.#membership.apply({ op: 'join', sources: ids, rooms: names }))
   }
 
