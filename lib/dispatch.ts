@@ -99,6 +99,17 @@ class VirtualIncoming extends Readable {
     return raw
   }
 
+  /**
+   * The socket that sent this request went away. As for an HTTP client that hangs up, Fastify aborts
+   * `request.signal` and runs the route's `onRequestAbort` hooks.
+   */
+  abort (): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.emit('aborted')
+    this.emit('close')
+  }
+
   override _read (): void {
     const body = this.#body
     this.#body = undefined
@@ -286,8 +297,11 @@ class VirtualOutgoing<T> extends Stream {
  * `kSocketContext` before routing; `done(token, err, output)` is called once, on the tick after the
  * answer ended (or with an error if the response was destroyed first).
  */
+/** A dispatched request, as far as its caller needs it: it can be told its client went away. */
+export interface Abortable { abort (): void }
+
 export function dispatch<T> (routing: Routing, context: unknown, connection: VirtualConnection, input: DispatchInput,
-  done: DispatchDone<T>, token: T): void {
+  done: DispatchDone<T>, token: T): Abortable {
   const req = new VirtualIncoming(context, connection, input)
   const res = new VirtualOutgoing(req, done, token)
   try {
@@ -296,4 +310,5 @@ export function dispatch<T> (routing: Routing, context: unknown, connection: Vir
     // Fastify reports its errors through the reply; should one escape, the request still ends, once
     res.destroy(err instanceof Error ? err : new Error(String(err)))
   }
+  return req
 }

@@ -6,6 +6,7 @@ import {
   FST_SOCKETS_INVALID_PAYLOAD, FST_SOCKETS_UNDECLARED_EVENT, FST_SOCKETS_UNDECLARED_ROOM, FST_SOCKETS_JOIN_REFUSED
 } from './errors.js'
 import { paramReader, type ParamReader } from './room-patterns.js'
+import { looksLikeSocketId } from './socket-id.js'
 
 // ---------------------------------------------------------------------------------------------
 // Compile-time registry
@@ -180,10 +181,6 @@ const RESERVED_EVENTS = new Set(['connect', 'connect_error', 'disconnect', 'disc
 
 export const MAX_ROOM_NAME_LENGTH = 256
 const MAX_EVENT_NAME_LENGTH = 256
-
-// socket.io's own ids (base64id: 15 random bytes, base64url): what passes as a socket id where a
-// room or a socket id is accepted, once rooms are declared. Stateless, so it holds across a cluster.
-const SOCKET_ID = /^[A-Za-z0-9_-]{20}$/
 
 interface CompiledRoom {
   readonly label: string
@@ -378,7 +375,7 @@ export class EventRegistry {
   /** Checks a name that may be a room or a socket id (socket.io's id shape passes the patterns). */
   checkRoomOrSocket (name: unknown): string {
     const checked = this.#checkName(name)
-    if (this.#rooms.length > 0 && !SOCKET_ID.test(checked) && !this.#declared(checked)) {
+    if (this.#rooms.length > 0 && !looksLikeSocketId(checked) && !this.#declared(checked)) {
       throw new FST_SOCKETS_UNDECLARED_ROOM(checked.slice(0, 64))
     }
     return checked

@@ -1,13 +1,12 @@
 import type { Server, Socket } from 'socket.io'
 import { FST_SOCKETS_ROOM_LIMIT, FST_SOCKETS_ROOM_NAME, FST_SOCKETS_ROOM_RESERVED } from './errors.js'
+import { looksLikeSocketId } from './socket-id.js'
 
 // What `join` may do with room names a client could have chosen. Socket ids are public and every
 // socket sits alone in a room named after its id, so a route that joins a client-chosen name could
 // otherwise put the caller into another socket's private room; prefixes the server uses for its own
 // rooms (resource rooms) are protected the same way.
 
-/** socket.io 4 socket ids (and Engine.IO ids, which EIO3 clients use as socket ids): 15 random bytes, base64url. */
-const SOCKET_ID_SHAPE = /^[A-Za-z0-9_-]{20}$/
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 
@@ -44,7 +43,7 @@ export class RoomPolicy {
 
   /** A socket id (of a socket here, or shaped like one held elsewhere) or a reserved prefix. */
   isReserved (room: string): boolean {
-    if (SOCKET_ID_SHAPE.test(room) || this.#io.of('/').sockets.has(room)) return true
+    if (looksLikeSocketId(room) || this.#io.of('/').sockets.has(room)) return true
     for (const prefix of this.#opts.reservedRoomPrefixes) if (room.startsWith(prefix)) return true
     return false
   }

@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Socket } from 'socket.io'
 import { kSocketContext, kSocketState } from './symbols.js'
-import { dispatch, VirtualConnection, type DispatchOutput, type Routing } from './dispatch.js'
+import { dispatch, VirtualConnection, type Abortable, type DispatchOutput, type Routing } from './dispatch.js'
 import { VERBS, type Verb, parseEnvelope, baseHeaders, checkSdkVersion, type RequestParts } from './packet.js'
 import {
   FST_SOCKETS_BAD_REQUEST, FST_SOCKETS_SDK_VERSION, FST_SOCKETS_REQUEST_TIMEOUT,
@@ -42,6 +42,7 @@ interface Pending {
   readonly url: string
   timer: NodeJS.Timeout | undefined
   settled: boolean
+  request: Abortable | undefined
 }
 
 export interface VirtualRequestDeps {
@@ -183,13 +184,13 @@ export class VirtualRequests {
   }
 
   #run (ctx: SocketContext, parts: RequestParts, ack: Ack | undefined): void {
-    const pending: Pending = { ctx, ack, method: parts.method, url: parts.url, timer: undefined, settled: false }
+    const pending: Pending = { ctx, ack, method: parts.method, url: parts.url, timer: undefined, settled: false, request: undefined }
     ctx.pending.add(pending)
     pending.timer = setTimeout(() => this.#timeout(pending), this.#deps.requestTimeout)
     const handshake = ctx.socket.handshake
     ctx.connection ??= new VirtualConnection(handshake.address, handshake.secure)
     try {
-      dispatch(this.#deps.routing(), ctx, ctx.connection, parts, this.#onDispatched, pending)
+      pending.request = dispatch(this.#deps.routing(), ctx, ctx.connection, parts, this.#onDispatched, pending)
     } catch (err) {
       // Settle here, so the deadline cannot answer the same request a second time.
       this.#deps.log.error({ err, socketId: ctx.socket.id }, 'fastify-sockets: dispatch threw')
@@ -230,6 +231,12 @@ export class VirtualRequests {
     for (const pending of ctx.pending) {
       pending.settled = true
       clearTimeout(pending.timer)
+      try {
+        pending.request?.abort()
+      } catch (err) {
+        // a request.signal or onRequestAbort listener threw: the route's problem, not the disconnect's
+        this.#deps.log.error({ err, socketId: ctx.socket.id }, 'fastify-sockets: aborting a request threw')
+      }
     }
     ctx.pending.clear()
   }

@@ -123,9 +123,18 @@ t.test('a socket that disconnects mid-request gets no ack and leaves nothing beh
   let release!: () => void
   const gate = new Promise<void>((resolve) => { release = resolve })
   let finished = 0
+  const signalled: string[] = []
+  const abortHooks: string[] = []
   const app = await buildApp(t, {}, (app) => {
-    app.get('/slow', async () => { await gate; finished++; return { late: true } })
-    app.post('/slow', async () => { await gate; finished++; return { late: true } })
+    const slow = async (request: import('fastify').FastifyRequest) => {
+      request.signal.addEventListener('abort', () => signalled.push(request.method))
+      await gate
+      finished++
+      return { late: true }
+    }
+    const onRequestAbort = async (request: import('fastify').FastifyRequest) => { abortHooks.push(request.method) }
+    app.get('/slow', { onRequestAbort }, slow)
+    app.post('/slow', { onRequestAbort }, slow)
   })
   const socket = await connect(t, app)
   let acks = 0
@@ -140,6 +149,9 @@ t.test('a socket that disconnects mid-request gets no ack and leaves nothing beh
   while (finished < 2) await delay(10)
   await delay(50)
   t.equal(acks, 0, 'no ack reached the gone socket')
+  t.same(signalled.sort(), ['GET', 'POST'], 'request.signal aborted for both, body or not (as for an HTTP client that hangs up)')
+  t.same(abortHooks.sort(), ['GET', 'POST'], 'onRequestAbort hooks ran')
+  t.equal(app.sockets.stats().inFlight, 0, 'nothing in flight')
   t.equal(app.sockets.io.of('/').adapter.rooms.size, 0, 'no room left behind')
 })
 
