@@ -151,9 +151,10 @@ export class Sockets {
    *   FST_SOCKETS_ROOM_LIMIT
    */
   async join (target: SocketTarget, rooms: RoomName | readonly RoomName[], options?: JoinOptions): Promise<void> {
-    const names = this.#registry.checkRooms(rooms)
     const serverChosen = options?.allowReserved === true
-    this.#policy?.checkNames(names, serverChosen)
+    // the policy first: a name a client could have chosen that is too long is a 400, not a server error
+    this.#policy?.checkNames(rooms, serverChosen)
+    const names = this.#registry.checkRooms(rooms)
     if (this.#registry.hasRooms) {
       this.#ids(target) // a bad target is refused before any guard runs
       await this.#registry.authorize(requestsOf(target), names)

@@ -43,6 +43,15 @@ t.test("the seed's /say/hello flow", async (t) => {
   t.equal(http.statusCode, 400, 'over HTTP the route refuses')
 })
 
+t.test('a route joining a client-chosen room name that is too long answers 400', async (t) => {
+  const app = await buildApp(t, {}, (app) => {
+    app.post<{ Body: { room: string } }>('/join', async (request) => { await app.sockets.join(request, request.body.room); return {} })
+  })
+  const a = await connect(t, app)
+  const jwr = await request(a, 'post', '/join', { room: 'r'.repeat(300) })
+  t.match(jwr, { statusCode: 400, body: { code: 'FST_SOCKETS_ROOM_NAME' } })
+})
+
 t.test('join, leave, rooms and members', async (t) => {
   const app = await buildApp(t, {}, baseRoutes)
   const a = await connect(t, app)
@@ -160,7 +169,9 @@ t.test('misuse gives coded errors', async (t) => {
   await t.rejects(app.sockets.join([], 'r'), { code: 'FST_SOCKETS_INVALID_TARGET' })
   await t.rejects(app.sockets.join('id', ''), { code: 'FST_SOCKETS_INVALID_ROOM' })
   await t.rejects(app.sockets.join('id', []), { code: 'FST_SOCKETS_INVALID_ROOM' })
-  await t.rejects(app.sockets.join('id', 'x'.repeat(257)), { code: 'FST_SOCKETS_INVALID_ROOM' })
+  await t.rejects(app.sockets.join('id', 'x'.repeat(300)), { code: 'FST_SOCKETS_ROOM_NAME', statusCode: 400 },
+    'a join name past maxRoomNameLength is a 400 (a client may have chosen it), however long')
+  t.throws(() => app.sockets.broadcast('x'.repeat(257), 'e', {}), { code: 'FST_SOCKETS_INVALID_ROOM' }, 'past 256 anywhere else')
   await t.rejects(app.sockets.leaveAll(null as never), { code: 'FST_SOCKETS_INVALID_ROOM' })
   t.throws(() => app.sockets.broadcast('r', 'disconnect', {}), { code: 'FST_SOCKETS_INVALID_EVENT' })
   t.throws(() => app.sockets.broadcast('r', '', {}), { code: 'FST_SOCKETS_INVALID_EVENT' })
