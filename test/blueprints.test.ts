@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { createRequire } from 'node:module'
 import { Type, type Static } from '@sinclair/typebox'
 import type { Socket as ClientSocket } from 'socket.io-client'
-import { buildApp, connect, request, nextEvent, collect, urlOf } from './helpers/app.js'
+import { buildApp, connect, request, nextEvent, collect, urlOf, flush } from './helpers/app.js'
 import fastifySockets, { blueprints, memoryStore, type Store, type ResourceMessage } from '../lib/index.js'
 
 const User = Type.Object({
@@ -13,16 +13,6 @@ const User = Type.Object({
 }, { additionalProperties: false })
 type User = Static<typeof User>
 
-let marks = 0
-// Order is kept per connection: once a socket hears this marker, whatever was sent to it before has arrived.
-async function flush (app: FastifyInstance, sockets: ClientSocket[]): Promise<void> {
-  const mark = ++marks
-  const waits = sockets.map(async (socket) => {
-    for (;;) if (await nextEvent<number>(socket, 'flush', 5000) === mark) return
-  })
-  app.sockets.blast('flush', mark)
-  await Promise.all(waits)
-}
 
 async function http (app: FastifyInstance, method: string, path: string, body?: unknown): Promise<{ statusCode: number, body: any }> {
   const res = await fetch(urlOf(app) + path, {

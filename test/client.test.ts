@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { AddressInfo } from 'node:net'
 import fastifySockets from '../lib/index.js'
 import { connect, SocketClientError, type ClientSocket, type ClientOptions, type JWR } from '../lib/client/index.js'
-import { buildApp, urlOf, type Teardown } from './helpers/app.js'
+import { buildApp, urlOf, startWho, type Teardown } from './helpers/app.js'
 
 function sdk<E extends object = Record<string, unknown>> (t: Teardown, url: string, opts?: ClientOptions): ClientSocket<E> {
   const socket = connect<E>(url, opts)
@@ -117,14 +117,7 @@ t.test('typed on/off: server pushes reach listeners; off removes them', async (t
 })
 
 t.test('a server restart: the socket reconnects and delivers a request queued meanwhile', async (t) => {
-  async function start (port: number, name: string): Promise<FastifyInstance> {
-    const app = Fastify()
-    t.teardown(() => app.close())
-    await app.register(fastifySockets)
-    app.get('/who', async () => ({ server: name }))
-    await app.listen({ port, host: '127.0.0.1' })
-    return app
-  }
+  const start = async (port: number, name: string): Promise<FastifyInstance> => await startWho(t, port, name)
   const first = await start(0, 'first')
   const port = (first.server.address() as AddressInfo).port
   const socket = sdk(t, `http://127.0.0.1:${port}`, { reconnectionDelay: 100, reconnectionDelayMax: 200 })

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Socket as ClientSocket } from 'socket.io-client'
 import { Value } from '@sinclair/typebox/value'
-import { buildApp, connect, request, nextEvent, collect } from './helpers/app.js'
+import { buildApp, connect, request, nextEvent, collect, flush } from './helpers/app.js'
 import { resourceMessages } from '../lib/index.js'
 
 const User = Type.Object({
@@ -12,17 +12,6 @@ const User = Type.Object({
   pets: Type.Optional(Type.Array(Type.Integer()))
 })
 
-// Socket.io keeps order per connection: once a socket hears this marker, everything sent to it before has
-// arrived. That lets a test assert "heard nothing" without sleeping.
-let marks = 0
-async function flush (app: FastifyInstance, sockets: ClientSocket[]): Promise<void> {
-  const mark = ++marks
-  const waits = sockets.map(async (socket) => {
-    for (;;) if (await nextEvent<number>(socket, 'flush', 5000) === mark) return
-  })
-  app.sockets.blast('flush', mark)
-  await Promise.all(waits)
-}
 
 t.test('resource() validates, caches one Resource per identity, and names rooms as Sails does', async (t) => {
   const app = await buildApp(t)

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import fastifySockets from '../lib/index.js'
-import { buildApp, urlOf, type Teardown } from './helpers/app.js'
+import { buildApp, urlOf, startWho, type Teardown } from './helpers/app.js'
 
 const require = createRequire(import.meta.url)
 
@@ -158,14 +158,7 @@ t.test('handshake: Engine.IO 3, the __sails_io_sdk_* query parameters, connectio
 })
 
 t.test('with io.sails.reconnection, a request made while the server restarts is delivered after it is back', async (t) => {
-  async function start (port: number, name: string): Promise<FastifyInstance> {
-    const app = Fastify()
-    t.teardown(() => app.close())
-    await app.register(fastifySockets)
-    app.get('/who', async () => ({ server: name }))
-    await app.listen({ port, host: '127.0.0.1' })
-    return app
-  }
+  const start = async (port: number, name: string): Promise<FastifyInstance> => await startWho(t, port, name)
   const first = await start(0, 'first')
   const port = (first.server.address() as AddressInfo).port
   const io = sailsIo(t, `http://127.0.0.1:${port}`, { reconnection: true, reconnectionDelay: 100, reconnectionDelayMax: 200 })

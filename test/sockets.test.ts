@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import type { Socket as ClientSocket } from 'socket.io-client'
-import { buildApp, connect, request, nextEvent, collect, delay } from './helpers/app.js'
+import { buildApp, connect, request, nextEvent, collect, flush } from './helpers/app.js'
 
 // A client's own socket id as the server sees it.
 async function idOf (socket: ClientSocket): Promise<string> {
@@ -37,7 +37,7 @@ t.test("the seed's /say/hello flow", async (t) => {
   const jwr = await request(b, 'get', '/say/hello')
   t.same(jwr.body, { anyData: 'we want to send back' }, "B's ack carries the JSON body")
   t.same(await hello, { howdy: 'hi there!' }, 'A hears hello')
-  await delay(100)
+  await flush(app, [a, b])
   t.same(heardByB, [], 'B, the sender, does not')
   const http = await app.inject('/say/hello')
   t.equal(http.statusCode, 400, 'over HTTP the route refuses')
@@ -93,7 +93,7 @@ t.test('broadcast to a room or rooms, except a request, a socket id or a room', 
   await request(a, 'post', '/shout', { rooms: ['x', 'y'], except: idC })
   await request(a, 'post', '/shout', { rooms: ['x', 'y'], except: 'quiet' })
   await request(a, 'post', '/shout', { rooms: 'x', meToo: true })
-  await delay(150)
+  await flush(app, [a, b, c])
   t.equal(heard.a.length, 1, 'the sender hears only the broadcast that did not exclude it')
   t.equal(heard.b.length, 4, 'b hears all but the one that excluded its room')
   t.equal(heard.c.length, 2, 'c hears the two-room broadcasts that did not exclude it or its id')
@@ -112,7 +112,7 @@ t.test('blast, emit, and the Sails short forms do not forget the sender', async 
   await request(a, 'post', '/blast')
   app.sockets.emit(idC, 'dm', { just: 'you' })
   app.sockets.blast('news', { n: 2 })
-  await delay(150)
+  await flush(app, [a, b, c])
   t.same(news.a, [{ n: 2 }], 'the blasting socket was excluded from its own blast')
   t.same(news.b, [{ n: 1 }, { n: 2 }])
   t.same(news.c, [{ n: 1 }, { n: 2 }])

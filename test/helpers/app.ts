@@ -62,3 +62,27 @@ export function collect<T = unknown> (socket: ClientSocket, event: string): T[] 
 export function delay (ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
+
+let flushMarks = 0
+/**
+ * socket.io keeps order per connection: once each socket hears this marker, everything sent to it before
+ * has arrived. That lets a test assert "heard nothing" without sleeping.
+ */
+export async function flush (app: FastifyInstance, sockets: ClientSocket[]): Promise<void> {
+  const mark = ++flushMarks
+  const waits = sockets.map(async (socket) => {
+    for (;;) if (await nextEvent<number>(socket, 'flush', 5000) === mark) return
+  })
+  app.sockets.blast('flush' as never, mark as never)
+  await Promise.all(waits)
+}
+
+/** An app with the plugin and `GET /who` answering `{ server: name }`, on `port` (0: any); closed in teardown. */
+export async function startWho (t: Teardown, port: number, name: string): Promise<FastifyInstance> {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(fastifySockets)
+  app.get('/who', async () => ({ server: name }))
+  await app.listen({ port, host: '127.0.0.1' })
+  return app
+}
