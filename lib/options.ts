@@ -73,8 +73,8 @@ export interface FastifySocketsOptions extends RegistryOptions {
   /**
    * Room name prefixes only the server joins sockets to: `join` and `addRoomMembersToRooms` refuse them
    * with `FST_SOCKETS_ROOM_RESERVED` (403) unless called with `{ allowReserved: true }`. Socket id rooms
-   * are always reserved.
-   * @default ['sails_model_']
+   * and the resource rooms (`sails_model_`) are always reserved; these are added to them.
+   * @default []
    */
   reservedRoomPrefixes?: string[]
   /**
@@ -279,7 +279,7 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
   const maxInFlight = positiveInteger('maxInFlight', opts.maxInFlight, 64, 1_000_000)
   const maxRoomsPerSocket = positiveInteger('maxRoomsPerSocket', opts.maxRoomsPerSocket, 100, 1_000_000)
   const maxRoomNameLength = positiveInteger('maxRoomNameLength', opts.maxRoomNameLength, 128, 256)
-  const prefixes = opts.reservedRoomPrefixes ?? ['sails_model_']
+  const prefixes = opts.reservedRoomPrefixes ?? []
   if (!Array.isArray(prefixes) || !prefixes.every((p) => typeof p === 'string' && p.length > 0)) {
     throw new FST_SOCKETS_OPTIONS_INVALID('reservedRoomPrefixes must be an array of non-empty strings')
   }

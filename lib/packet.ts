@@ -76,6 +76,9 @@ export function findUnsafeKey (root: unknown): string | undefined {
   while (stack.length > 0) {
     const [node, depth] = stack.pop() as [unknown, number]
     if (depth > LIMITS.depth) return `nesting deeper than ${LIMITS.depth}`
+    // socket.io rebuilds binary attachments as Buffers: JSON requests carry none, and walking one
+    // byte by byte (then stringifying it) would cost ~50x a string of the same size
+    if (ArrayBuffer.isView(node) || node instanceof ArrayBuffer) return 'binary data (send JSON)'
     if (Array.isArray(node)) {
       for (const item of node) if (item !== null && typeof item === 'object') stack.push([item, depth + 1])
       continue

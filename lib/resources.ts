@@ -6,6 +6,7 @@ import {
   FST_SOCKETS_RESOURCE_OPTIONS_INVALID, FST_SOCKETS_RESOURCE_ID_INVALID, FST_SOCKETS_RESOURCE_PAYLOAD_INVALID,
   FST_SOCKETS_INVALID_TARGET
 } from './errors.js'
+import { RESOURCE_ROOM_PREFIX } from './room-policy.js'
 
 /** A record's primary key value. `0` and `''`-free strings are valid (Sails drops a falsy id; we do not). */
 export type RecordId = string | number
@@ -75,7 +76,6 @@ interface RoomMethods {
   removeRoomMembersFromRooms (sourceRoom: string, destRooms: string | readonly string[]): Promise<void>
   broadcast (rooms: string[], event: string, payload: unknown, options?: PublishOptions): void
 }
-const RESOURCE_ROOM_PREFIX = 'sails_model_'
 // Resource rooms are reserved (reservedRoomPrefixes): a client-chosen name can never reach them, the
 // resource's own subscriptions say they are the server's choice.
 const SERVER_CHOSEN = { allowReserved: true } as const

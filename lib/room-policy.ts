@@ -7,6 +7,9 @@ import { looksLikeSocketId } from './socket-id.js'
 // otherwise put the caller into another socket's private room; prefixes the server uses for its own
 // rooms (resource rooms) are protected the same way.
 
+/** The prefix of the plugin's own resource rooms: always reserved, whatever `reservedRoomPrefixes` says. */
+export const RESOURCE_ROOM_PREFIX = 'sails_model_'
+
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 
@@ -19,10 +22,13 @@ export interface RoomPolicyOptions {
 export class RoomPolicy {
   readonly #io: Server
   readonly #opts: RoomPolicyOptions
+  readonly #prefixes: readonly string[]
 
   constructor (io: Server, opts: RoomPolicyOptions) {
     this.#io = io
     this.#opts = opts
+    // the option adds prefixes; it cannot take the protection of resource rooms away
+    this.#prefixes = [RESOURCE_ROOM_PREFIX, ...opts.reservedRoomPrefixes]
   }
 
   /**
@@ -33,7 +39,8 @@ export class RoomPolicy {
     const list: unknown[] = Array.isArray(rooms) ? rooms : [rooms]
     for (const room of list) {
       if (typeof room !== 'string') continue
-      if (room.length > this.#opts.maxRoomNameLength) {
+      // the length cap is on names a client could choose; the server's own (resource rooms) may be longer
+      if (!allowReserved && room.length > this.#opts.maxRoomNameLength) {
         throw new FST_SOCKETS_ROOM_NAME(`longer than ${this.#opts.maxRoomNameLength} characters (maxRoomNameLength)`)
       }
       if (CONTROL.test(room)) throw new FST_SOCKETS_ROOM_NAME('holds a control character')
@@ -44,7 +51,7 @@ export class RoomPolicy {
   /** A socket id (of a socket here, or shaped like one held elsewhere) or a reserved prefix. */
   isReserved (room: string): boolean {
     if (looksLikeSocketId(room) || this.#io.of('/').sockets.has(room)) return true
-    for (const prefix of this.#opts.reservedRoomPrefixes) if (room.startsWith(prefix)) return true
+    for (const prefix of this.#prefixes) if (room.startsWith(prefix)) return true
     return false
   }
 

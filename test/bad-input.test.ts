@@ -57,7 +57,8 @@ t.test('malformed packets get a 400 JWR with a coded error and never reach a rou
     ['constructor.prototype in data', [{ method: 'post', url: '/ok', data: { constructor: { prototype: { polluted: 1 } } } }]],
     ['deep nesting', [{ method: 'post', url: '/ok', data: JSON.parse('['.repeat(200) + ']'.repeat(200)) }]],
     ['GET data not an object', [{ method: 'get', url: '/ok', data: [1, 2] }]],
-    ['extra arguments', [{ method: 'get', url: '/ok' }, 'extra']]
+    ['extra arguments', [{ method: 'get', url: '/ok' }, 'extra']],
+    ['binary data', [{ method: 'post', url: '/ok', data: { file: Buffer.alloc(50_000, 1) } }]]
   ]
   for (const [name, args] of bad) {
     const event = name === 'method mismatching the event' || name === 'non-string method' ? 'get' : ((args[0] as { method?: string } | null)?.method as string | undefined) ?? 'get'

@@ -213,3 +213,22 @@ t.test('resources work in an app that declares room patterns and events', async 
   t.throws(() => app.sockets.broadcast('lobby' as never, 'user' as never, {} as never), { code: 'FST_SOCKETS_UNDECLARED_ROOM' },
     'other rooms still have to match the declared patterns')
 })
+
+t.test('long identities and ids: resource rooms are not capped by maxRoomNameLength (it is for client-chosen names)', async (t) => {
+  const identity = 'organizationMembership'
+  const longId = 'x'.repeat(100)
+  const app = await buildApp(t, { maxRoomNameLength: 64 }, (app) => {
+    const members = app.sockets.resource(identity, { primaryKey: 'id' })
+    app.get('/m', async (request) => { await members.subscribe(request, longId); await members.watch(request); return {} })
+    app.post('/m', async (request) => {
+      await members.publishCreate({ id: 'y'.repeat(100) }, { except: request })
+      return {}
+    })
+  })
+  const [a, b] = [await connect(t, app), await connect(t, app)]
+  t.ok(app.sockets.resource(identity).getRoomName(longId).length > 64, 'the room name is longer than the cap')
+  t.equal((await request(a, 'get', '/m')).statusCode, 200, 'subscribe and watch succeed')
+  const created = nextEvent(a, identity)
+  t.equal((await request(b, 'post', '/m')).statusCode, 200, 'publishCreate (with its watcher join) succeeds')
+  t.match(await created, { verb: 'created', id: 'y'.repeat(100) })
+})

@@ -53,7 +53,7 @@ t.test("S04: B cannot join A's socket id room; A's private emits never reach B",
 })
 
 t.test('S04: reserved prefixes (resource rooms by default) need the server to opt in', async (t) => {
-  const server = await app(t, { reservedRoomPrefixes: ['sails_model_', 'user:'] })
+  const server = await app(t, { reservedRoomPrefixes: ['user:'] })
   const b = await connect(t, server)
   const idB = idOf(server, 0)
   for (const room of ['sails_model_user_1:user', 'sails_model_create_user', 'user:42']) {
@@ -70,6 +70,15 @@ t.test('S04: reserved prefixes (resource rooms by default) need the server to op
   // join by socket id (the Sails form) keeps working for ordinary rooms
   await server.sockets.join(idB, 'lobby')
   t.ok((await server.sockets.rooms(idB)).includes('lobby'))
+})
+
+t.test('S04: resource rooms stay reserved when reservedRoomPrefixes is replaced, or left at its default', async (t) => {
+  for (const opts of [{}, { reservedRoomPrefixes: ['admin:'] }, { reservedRoomPrefixes: [] }]) {
+    const server = await app(t, opts)
+    const b = await connect(t, server)
+    t.match(await request(b, 'post', '/join', { room: 'sails_model_user_42:user' }),
+      { statusCode: 403, body: { code: 'FST_SOCKETS_ROOM_RESERVED' } }, JSON.stringify(opts))
+  }
 })
 
 t.test('S04: the server can still join a socket to another socket id room when it says so', async (t) => {
