@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { Server } from 'socket.io'
-import { resolveOptions, type FastifySocketsOptions } from './options.js'
+import { resolveOptions, type FastifySocketsOptions, type ResolvedOptions } from './options.js'
 import { VirtualRequests, socketContextOf } from './virtual-request.js'
 import { Sockets } from './sockets.js'
 import { EventRegistry } from './events.js'
@@ -32,14 +32,31 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
   const opts = resolveOptions(rawOptions)
   const log = fastify.log
 
+  // Compiling the schemas can still refuse the options: do it before anything exists that would need undoing.
+  const registry = new EventRegistry(opts.registry)
+
   // Cluster: the plugin's Redis clients start connecting now; the adapter is in place before any socket.
   const cluster = opts.cluster === undefined ? undefined : Cluster.create(opts.cluster, log)
-  const io = new Server(fastify.server, {
-    ...opts.socketio,
-    ...(cluster === undefined ? {} : { adapter: cluster.adapter() }),
-    maxHttpBufferSize: opts.maxMessageSize,
-    allowRequest: buildAllowRequest(opts, log)
-  })
+  let io: Server | undefined
+  try {
+    io = new Server(fastify.server, {
+      ...opts.socketio,
+      ...(cluster === undefined ? {} : { adapter: cluster.adapter() }),
+      maxHttpBufferSize: opts.maxMessageSize,
+      allowRequest: buildAllowRequest(opts, log)
+    })
+    await wire(fastify, opts, registry, cluster, io)
+  } catch (err) {
+    // a registration that fails leaves nothing behind: no upgrade listener, no Redis connection
+    await io?.close()
+    await cluster?.close()
+    throw err
+  }
+}
+
+// Everything the plugin attaches to the socket.io server and to Fastify.
+async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: EventRegistry, cluster: Cluster | undefined, io: Server): Promise<void> {
+  const log = fastify.log
   guardSessions(io, log)
   const requests = new VirtualRequests({ routing: () => fastify.routing, log, requestTimeout: opts.requestTimeout, maxInFlight: opts.maxInFlight })
   const onConnection = buildConnectionHook(opts, log)
@@ -57,15 +74,8 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
     return fastify.server.address()
   })
 
-  let membership
-  try {
-    membership = cluster === undefined ? memoryMembership(io) : await cluster.attach(io)
-  } catch (err) {
-    await io.close()
-    await cluster?.close()
-    throw err
-  }
-  fastify.decorate('sockets', new Sockets(io, membership, new EventRegistry(opts.registry), {
+  const membership = cluster === undefined ? memoryMembership(io) : await cluster.attach(io)
+  fastify.decorate('sockets', new Sockets(io, membership, registry, {
     clients: testClients, cluster, policy: new RoomPolicy(io, opts), inFlight: () => requests.inFlight
   }))
   fastify.decorateRequest('isSocket', {
