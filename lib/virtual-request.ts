@@ -147,7 +147,10 @@ export class VirtualRequests {
   close (): void {
     this.#closing = true
     for (const ctx of this.#contexts) {
-      for (const pending of ctx.pending) this.#answer(pending, errorJwr(new FST_SOCKETS_SERVER_CLOSING()))
+      for (const pending of ctx.pending) {
+        this.#answer(pending, errorJwr(new FST_SOCKETS_SERVER_CLOSING()))
+        this.#abort(pending)
+      }
     }
   }
 
@@ -186,7 +189,7 @@ export class VirtualRequests {
   #run (ctx: SocketContext, parts: RequestParts, ack: Ack | undefined): void {
     const pending: Pending = { ctx, ack, method: parts.method, url: parts.url, timer: undefined, settled: false, request: undefined }
     ctx.pending.add(pending)
-    pending.timer = setTimeout(() => this.#timeout(pending), this.#deps.requestTimeout)
+    pending.timer = setTimeout(this.#onTimeout, this.#deps.requestTimeout, pending)
     const handshake = ctx.socket.handshake
     ctx.connection ??= new VirtualConnection(handshake.address, handshake.secure)
     try {
@@ -208,12 +211,18 @@ export class VirtualRequests {
     this.#answer(pending, toJwr(res))
   }
 
+  // One function for every request's deadline, not a closure per packet.
+  readonly #onTimeout = (pending: Pending): void => { this.#timeout(pending) }
+
   #timeout (pending: Pending): void {
     if (pending.settled) return
     // the path only: a query string may carry a token
     this.#deps.log.warn({ socketId: pending.ctx.socket.id, method: pending.method, path: pending.url.split('?', 1)[0] },
       `fastify-sockets: socket request timed out after ${this.#deps.requestTimeout} ms`)
     this.#answer(pending, errorJwr(new FST_SOCKETS_REQUEST_TIMEOUT(this.#deps.requestTimeout)))
+    // the client has its answer; the route learns it is no longer awaited (request.signal, onRequestAbort),
+    // so maxInFlight bounds the work a socket causes, not only its unanswered requests
+    this.#abort(pending)
   }
 
   #answer (pending: Pending, jwr: JWR): void {
@@ -225,18 +234,23 @@ export class VirtualRequests {
     if (pending.ack !== undefined && pending.ctx.connected) pending.ack(jwr)
   }
 
+  /** Tells the route its client no longer waits: Fastify aborts request.signal and runs onRequestAbort hooks. */
+  #abort (pending: Pending): void {
+    try {
+      pending.request?.abort()
+    } catch (err) {
+      // a request.signal or onRequestAbort listener threw: the route's problem, not the caller's
+      this.#deps.log.error({ err, socketId: pending.ctx.socket.id }, 'fastify-sockets: aborting a request threw')
+    }
+  }
+
   #onDisconnect (ctx: SocketContext): void {
     ctx.connected = false
     this.#contexts.delete(ctx)
     for (const pending of ctx.pending) {
       pending.settled = true
       clearTimeout(pending.timer)
-      try {
-        pending.request?.abort()
-      } catch (err) {
-        // a request.signal or onRequestAbort listener threw: the route's problem, not the disconnect's
-        this.#deps.log.error({ err, socketId: ctx.socket.id }, 'fastify-sockets: aborting a request threw')
-      }
+      this.#abort(pending)
     }
     ctx.pending.clear()
   }

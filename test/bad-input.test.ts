@@ -3,12 +3,17 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp, connect, request, delay } from './helpers/app.js'
 import type { JWR } from '../lib/index.js'
 
+const abandoned: string[] = []
+
 function routes (app: FastifyInstance): void {
   app.get('/ok', async () => ({ ok: true }))
   app.post('/ok', async (request) => ({ body: request.body ?? null }))
   app.get('/throws', () => { throw new Error('sync throw') })
   app.get('/rejects', async () => { throw new Error('async reject') })
-  app.get('/never', () => new Promise(() => { /* never answers */ }))
+  app.get('/never', (request) => new Promise(() => {
+    // never answers; but hears when nobody waits any more
+    request.signal.addEventListener('abort', () => { abandoned.push(request.url) })
+  }))
 }
 
 let uncaught = 0
@@ -117,6 +122,7 @@ t.test('handlers that throw, reject or never reply', async (t) => {
   t.match(rejected, { statusCode: 500, body: { message: 'async reject' } })
   const never = await request(socket, 'get', '/never')
   t.match(never, { statusCode: 504, body: { code: 'FST_SOCKETS_REQUEST_TIMEOUT' } }, 'the deadline answers 504')
+  t.same(abandoned, ['/never'], "and aborts the route's request.signal")
   t.same((await request(socket, 'get', '/ok')).body, { ok: true }, 'the socket keeps working')
 })
 

@@ -23,7 +23,14 @@ t.test('fastify.close() disconnects sockets and awaits socket.io', async (t) => 
 t.test('requests in flight when the server closes are answered 503', async (t) => {
   let release!: () => void
   const gate = new Promise<void>((resolve) => { release = resolve })
-  const app = await buildApp(t, {}, (app) => { app.get('/slow', async () => { await gate; return {} }) })
+  let aborted = false
+  const app = await buildApp(t, {}, (app) => {
+    app.get('/slow', async (request) => {
+      request.signal.addEventListener('abort', () => { aborted = true })
+      await gate
+      return {}
+    })
+  })
   const socket = await connect(t, app)
   const pending = request(socket, 'get', '/slow')
   while (app.sockets.io.of('/').sockets.size === 0) await delay(10)
@@ -31,6 +38,7 @@ t.test('requests in flight when the server closes are answered 503', async (t) =
   const closing = app.close()
   const jwr = await pending
   t.match(jwr, { statusCode: 503, body: { code: 'FST_SOCKETS_SERVER_CLOSING' } })
+  t.equal(aborted, true, "the route's request.signal aborted")
   release()
   await closing
 })
