@@ -295,7 +295,8 @@ export class ClusterBus {
   #expire (): void {
     if (!isUp(this.#sub)) return
     const oldest = performance.now() - this.#opts.heartbeatTimeout
-    for (const [node, seen] of this.#peers) if (seen < oldest) this.#peers.delete(node)
+    // a node gone silent is forgotten as one that said goodbye: pending operations stop waiting for it
+    for (const [node, seen] of this.#peers) if (seen < oldest) this.#forget(node)
   }
 
   #heard (node: string): void {

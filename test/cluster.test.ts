@@ -212,6 +212,26 @@ t.test('a crashed node: calls in flight name it, then it drops out', { skip }, a
   await delay(0)
 })
 
+t.test('a call in flight when a silent node expires stops waiting for it', { skip }, async (t) => {
+  const redis = await RedisServer.start(t)
+  const a = await buildNode(t, redis, { nodeId: 'survivor', timeout: 15_000, heartbeatInterval: 200, heartbeatTimeout: 1500 })
+  const pubClient = createClient({ url: redis.url })
+  const subClient = pubClient.duplicate()
+  pubClient.on('error', () => {})
+  subClient.on('error', () => {})
+  await Promise.all([pubClient.connect(), subClient.connect()])
+  const victim = Fastify()
+  await victim.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, nodeId: 'silent', heartbeatInterval: 200, heartbeatTimeout: 1500 } })
+  t.teardown(() => victim.close())
+  await converged([a, victim])
+  pubClient.destroy()
+  subClient.destroy()
+  const started = Date.now()
+  await a.sockets.addRoomMembersToRooms('some-room', 'other-room')
+  t.ok(Date.now() - started < 10_000, `resolved once the silent node expired (${Date.now() - started} ms), not at the 15 s deadline`)
+  t.same(a.sockets.cluster?.status().nodes, [], 'and it is gone from the live nodes')
+})
+
 // examples/cluster: a page on node A sees what is sent through node B.
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 function browserSkipReason (): string | false {
