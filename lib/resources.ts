@@ -198,9 +198,10 @@ export class Resource<R extends object = AnyRecord> {
    * ```
    */
   async subscribe (target: SubscribeTarget, ids: RecordId | readonly RecordId[]): Promise<void> {
-    const rooms = this.#rooms(ids)
     const socket = this.#socketOf(target)
-    if (socket === undefined || rooms.length === 0) return
+    if (socket === undefined) return // an HTTP request: nothing to build for it
+    const rooms = this.#rooms(ids)
+    if (rooms.length === 0) return
     await this.#roomOps.join(socket, rooms, SERVER_CHOSEN)
   }
 
@@ -212,9 +213,10 @@ export class Resource<R extends object = AnyRecord> {
    * ```
    */
   async unsubscribe (target: SubscribeTarget, ids: RecordId | readonly RecordId[]): Promise<void> {
-    const rooms = this.#rooms(ids)
     const socket = this.#socketOf(target)
-    if (socket === undefined || rooms.length === 0) return
+    if (socket === undefined) return // an HTTP request: nothing to build for it
+    const rooms = this.#rooms(ids)
+    if (rooms.length === 0) return
     await this.#roomOps.leave(socket, rooms)
   }
 

@@ -161,8 +161,15 @@ export class Sockets {
     }
     // The cap is on what a client can grow: its own socket's rooms, joined through one of its requests.
     // Joins by socket id, and rooms the server marks as its own (resource subscriptions), are the server's.
-    const capped = !serverChosen && this.#policy !== undefined ? requestSockets(target) : undefined
-    await this.#eachTarget(target, (socket) => { if (capped?.has(socket.id) === true) this.#policy?.checkCapacity(socket, names); socket.join(names) }, (ids) =>
+    // Checked for every capped socket before any joins: a refusal leaves no target half-joined.
+    if (!serverChosen && this.#policy !== undefined) {
+      const local = this.#io.of('/').sockets
+      for (const id of requestSockets(target)) {
+        const socket = local.get(id)
+        if (socket !== undefined) this.#policy.checkCapacity(socket, names)
+      }
+    }
+    await this.#eachTarget(target, (socket) => { socket.join(names) }, (ids) =>
       this.#membership.apply({ op: 'join', sources: ids, rooms: names }))
   }
 

@@ -155,3 +155,22 @@ t.test('S11: room names: length, control characters, unicode', async (t) => {
   t.match(await join(42), { statusCode: 500, body: { code: 'FST_SOCKETS_INVALID_ROOM' } }, 'a non-string is a programming error')
   t.same(await app.sockets.rooms(app.sockets.io.of('/').sockets.keys().next().value as string), ['x'.repeat(64), 'chat:héllo-🙂'])
 })
+
+t.test('a join refused by maxRoomsPerSocket leaves no target half-joined', async (t) => {
+  const app = await buildApp(t, { maxRoomsPerSocket: 1 }, (app) => {
+    app.post<{ Body: { other: string, room: string } }>('/join-with', async (request) => {
+      await app.sockets.join([request.body.other, request], request.body.room)
+      return {}
+    })
+  })
+  const [a, b] = [await connect(t, app), await connect(t, app)]
+  const ids = [...app.sockets.io.of('/').sockets.keys()]
+  const idA = ids[0] as string
+  const idB = ids[1] as string
+  t.equal((await request(a, 'post', '/join-with', { other: idB, room: 'first' })).statusCode, 200)
+  const refused = await request(a, 'post', '/join-with', { other: idB, room: 'second' })
+  t.match(refused, { statusCode: 400, body: { code: 'FST_SOCKETS_ROOM_LIMIT' } }, 'the requesting socket is at its cap')
+  t.same(await app.sockets.members('second'), [], 'and the other target did not join either')
+  t.same((await app.sockets.rooms(idA)), ['first'])
+  void b
+})
