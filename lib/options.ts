@@ -4,6 +4,7 @@ import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { FST_SOCKETS_OPTIONS_INVALID, FST_SOCKETS_ORIGINS_REQUIRED } from './errors.js'
 import { resolveRegistryOptions, type RegistryOptions, type ResolvedRegistry } from './events.js'
+import { GET_COOKIE_PATH } from './browser-client.js'
 
 /**
  * Options of the fastify-sockets plugin.
@@ -206,6 +207,9 @@ export interface ResolvedOptions {
 const KNOWN = new Set<string>(['allowedOrigins', 'allowNoOrigin', 'allowRequest', 'requestTimeout', 'socketio',
   'events', 'rooms', 'validate', 'client', 'cluster',
   'maxMessageSize', 'maxInFlight', 'maxRoomsPerSocket', 'maxRoomNameLength', 'reservedRoomPrefixes', 'onConnection', 'onDisconnect'])
+// Options Fastify's own register() takes (`app.register(plugin, { prefix, logLevel })`): they reach the
+// plugin with the rest, and mean nothing to it (it decorates the root through fastify-plugin).
+const FASTIFY_REGISTER_KEYS = new Set<string>(['prefix', 'logLevel', 'logSerializers'])
 
 function positiveInteger (name: string, value: unknown, fallback: number, max: number): number {
   const n = value ?? fallback
@@ -241,12 +245,14 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
   const opts = input ?? {}
   if (!isPlainObject(opts)) throw new FST_SOCKETS_OPTIONS_INVALID('options must be an object')
   for (const key of Object.keys(opts)) {
-    if (!KNOWN.has(key)) throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option '${key}'`)
+    if (!KNOWN.has(key) && !FASTIFY_REGISTER_KEYS.has(key)) throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option '${key}'`)
   }
 
   let allowedOrigins: Set<string> | undefined
   if (opts.allowedOrigins !== undefined) {
     if (!Array.isArray(opts.allowedOrigins)) throw new FST_SOCKETS_OPTIONS_INVALID('allowedOrigins must be an array of origins')
+    // an empty list would refuse every browser while still passing the production check: say so instead
+    if (opts.allowedOrigins.length === 0) throw new FST_SOCKETS_OPTIONS_INVALID('allowedOrigins is empty: list at least one origin, or leave it out')
     allowedOrigins = new Set()
     for (const entry of opts.allowedOrigins) {
       const checked = checkOrigin(entry)
@@ -331,6 +337,9 @@ function resolveClient (input: unknown): ResolvedOptions['client'] {
   }
   if (client.getCookie !== undefined && typeof client.getCookie !== 'boolean') {
     throw new FST_SOCKETS_OPTIONS_INVALID('client.getCookie must be a boolean')
+  }
+  if (path === GET_COOKIE_PATH && client.getCookie !== false) {
+    throw new FST_SOCKETS_OPTIONS_INVALID(`client.path '${GET_COOKIE_PATH}' is the sails.io.js cookie route's (set client.getCookie: false to take it)`)
   }
   return Object.freeze({ path: path === false ? undefined : path, getCookie: (client.getCookie as boolean | undefined) ?? true })
 }

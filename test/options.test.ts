@@ -10,7 +10,8 @@ t.test('invalid options are refused with FST_SOCKETS_OPTIONS_INVALID, never repl
     { allowedOrigins: ['a.example'] }, { allowedOrigins: ['https://a.example:443'] }, { allowedOrigins: ['ftp://a.example'] },
     { allowedOrigins: [42] }, { allowNoOrigin: 'no' }, { allowRequest: true }, { requestTimeout: 0 },
     { requestTimeout: -1 }, { requestTimeout: 1.5 }, { requestTimeout: '30s' }, { requestTimeout: 2 ** 31 },
-    { socketio: 'x' }, { socketio: { allowRequest: () => true } }
+    { socketio: 'x' }, { socketio: { allowRequest: () => true } }, { allowedOrigins: [] },
+    { client: { path: '/__getcookie' } }
   ]
   for (const opts of bad) {
     t.throws(() => resolveOptions(opts, {}), { code: 'FST_SOCKETS_OPTIONS_INVALID' }, JSON.stringify(opts))
@@ -54,4 +55,14 @@ t.test('the socketio passthrough reaches socket.io', async (t) => {
   const app = await buildApp(t, { socketio: { path: '/realtime' } })
   t.ok(await connect(t, app, { path: '/realtime' }), 'custom path')
   await t.rejects(connect(t, app, { timeout: 1000 }), 'default path no longer answers')
+})
+
+t.test("Fastify's own register options pass through; the cookie route's path can be taken once it is off", async (t) => {
+  t.ok(resolveOptions({ prefix: '/v1', logLevel: 'warn', logSerializers: {} }, {}), 'prefix, logLevel, logSerializers are Fastify\'s')
+  t.same(resolveOptions({ client: { path: '/__getcookie', getCookie: false } }, {}).client, { path: '/__getcookie', getCookie: false })
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(fastifySockets, { logLevel: 'warn' } as never)
+  await app.ready()
+  t.ok(app.sockets, 'registered with a Fastify register option')
 })
