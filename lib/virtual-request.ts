@@ -157,6 +157,9 @@ export class VirtualRequests {
   #onPacket (ctx: SocketContext, verb: Verb, args: unknown[]): void {
     const ack = typeof args[args.length - 1] === 'function' ? args.pop() as Ack : undefined
     try {
+      // Nobody would read the answer: a request without an ack is malformed (sails.io.js always sends one),
+      // dropped with a log line rather than run for no one.
+      if (ack === undefined) return this.#refuse(ctx, ack, new FST_SOCKETS_BAD_REQUEST('no ack: a socket request needs an acknowledgement callback'))
       if (this.#closing) return this.#refuse(ctx, ack, new FST_SOCKETS_SERVER_CLOSING())
       if (ctx.pending.size >= this.#deps.maxInFlight) return this.#refuse(ctx, ack, new FST_SOCKETS_TOO_MANY_REQUESTS(this.#deps.maxInFlight))
       if (args.length !== 1) {
@@ -186,7 +189,7 @@ export class VirtualRequests {
     }
   }
 
-  #run (ctx: SocketContext, parts: RequestParts, ack: Ack | undefined): void {
+  #run (ctx: SocketContext, parts: RequestParts, ack: Ack): void {
     const pending: Pending = { ctx, ack, method: parts.method, url: parts.url, timer: undefined, settled: false, request: undefined }
     ctx.pending.add(pending)
     pending.timer = setTimeout(this.#onTimeout, this.#deps.requestTimeout, pending)

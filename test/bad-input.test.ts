@@ -78,15 +78,21 @@ t.test('malformed packets get a 400 JWR with a coded error and never reach a rou
 
 t.test('packets without an ack, or with a non-function last argument, are dropped with a log line', async (t) => {
   const lines: string[] = []
-  const app = await buildApp(t, {}, routes, { logger: { level: 'warn', stream: { write: (line: string) => { lines.push(line) } } } })
+  let reached = 0
+  const app = await buildApp(t, {}, (app) => {
+    routes(app)
+    app.post('/count', async () => { reached++; return {} })
+  }, { logger: { level: 'warn', stream: { write: (line: string) => { lines.push(line) } } } })
   const socket = await connect(t, app)
   socket.emit('get', null)
   socket.emit('get', { url: 'http://evil.example' })
   socket.emit('get', { url: '/ok' }, 'not-a-function')
+  socket.emit('post', { method: 'post', url: '/count', data: {}, headers: {} })
   await request(socket, 'get', '/ok')
   await delay(50)
   const dropped = lines.filter((line) => line.includes('socket request dropped'))
-  t.equal(dropped.length, 3, 'one log line each')
+  t.equal(dropped.length, 4, 'one log line each')
+  t.equal(reached, 0, 'a well-formed request without an ack is not run for nobody')
   t.ok(dropped.every((line) => line.includes('FST_SOCKETS_BAD_REQUEST')), 'with the code')
 })
 
