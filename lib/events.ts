@@ -7,6 +7,7 @@ import {
 } from './errors.js'
 import { paramReader, type ParamReader } from './room-patterns.js'
 import { looksLikeSocketId } from './socket-id.js'
+import { isPlainObject } from './packet.js'
 
 // ---------------------------------------------------------------------------------------------
 // Compile-time registry
@@ -197,14 +198,9 @@ export interface ResolvedRegistry {
   readonly validate: boolean
 }
 
-function isPlainObject (value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
-}
 
 /** Why a name cannot be an event name, or undefined when it can. */
-function eventNameProblem (event: unknown): string | undefined {
+export function eventNameProblem (event: unknown): string | undefined {
   if (typeof event !== 'string') return `expected a string, got ${event === null ? 'null' : typeof event}`
   if (event.length === 0 || event.length > MAX_EVENT_NAME_LENGTH) return `'${event.slice(0, 64)}' must have 1..${MAX_EVENT_NAME_LENGTH} characters`
   if (RESERVED_EVENTS.has(event)) return `'${event}' is reserved by socket.io`
@@ -294,11 +290,6 @@ export class EventRegistry {
     for (const [label, { pattern, join }] of Object.entries(options.rooms ?? {})) {
       this.#rooms.push({ label, check: compile(pattern, `rooms.${label}`), params: paramReader(pattern), guard: join, schema: pattern })
     }
-  }
-
-  /** Whether outgoing payloads are validated (the `validate` option). */
-  get validates (): boolean {
-    return this.#validate
   }
 
   /** Whether any room pattern is declared (then every room name must match one). */

@@ -4,7 +4,8 @@ import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { FST_SOCKETS_OPTIONS_INVALID, FST_SOCKETS_ORIGINS_REQUIRED } from './errors.js'
 import { resolveRegistryOptions, type RegistryOptions, type ResolvedRegistry } from './events.js'
-import { GET_COOKIE_PATH } from './browser-client.js'
+import { DEFAULT_CLIENT_PATH, GET_COOKIE_PATH } from './browser-client.js'
+import { isPlainObject } from './packet.js'
 
 /**
  * Options of the fastify-sockets plugin.
@@ -219,11 +220,6 @@ function positiveInteger (name: string, value: unknown, fallback: number, max: n
   return n
 }
 
-function isPlainObject (value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
-}
 
 /** Parses an exact origin; returns the normalised form or a reason it is not one. */
 export function checkOrigin (origin: unknown): { origin: string } | { reason: string } {
@@ -275,6 +271,12 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
     throw new FST_SOCKETS_OPTIONS_INVALID('socketio must be an object of socket.io ServerOptions')
   }
   const socketio = (opts.socketio ?? {}) as Partial<ServerOptions>
+  // socket.io's connection state recovery skips middlewares unless told otherwise, and onConnection is
+  // one: a recovered socket would connect without the hook that may be doing its authorisation.
+  const recovery = socketio.connectionStateRecovery as { skipMiddlewares?: boolean } | undefined
+  if (recovery !== undefined && opts.onConnection !== undefined && recovery.skipMiddlewares !== false) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('socketio.connectionStateRecovery would let recovered sockets skip onConnection: set its skipMiddlewares: false')
+  }
   if ('allowRequest' in socketio) {
     throw new FST_SOCKETS_OPTIONS_INVALID('use the plugin option allowRequest, not socketio.allowRequest (the plugin composes it with the origin check)')
   }
@@ -331,7 +333,7 @@ function resolveClient (input: unknown): ResolvedOptions['client'] {
   for (const key of Object.keys(client)) {
     if (key !== 'path' && key !== 'getCookie') throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option 'client.${key}'`)
   }
-  const path = client.path ?? '/fastify-sockets.js'
+  const path = client.path ?? DEFAULT_CLIENT_PATH
   if (path !== false && (typeof path !== 'string' || !/^\/[^?#\s]*$/.test(path) || path.length > 256)) {
     throw new FST_SOCKETS_OPTIONS_INVALID('client.path must be false or a route path starting with / (no query, no spaces)')
   }

@@ -7,6 +7,7 @@ import {
   FST_SOCKETS_INVALID_TARGET
 } from './errors.js'
 import { RESOURCE_ROOM_PREFIX } from './room-policy.js'
+import { eventNameProblem } from './events.js'
 
 /** A record's primary key value. `0` and `''`-free strings are valid (Sails drops a falsy id; we do not). */
 export type RecordId = string | number
@@ -81,8 +82,6 @@ interface RoomMethods {
 const SERVER_CHOSEN = { allowReserved: true } as const
 
 const IDENTITY = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/
-// socket.io refuses to emit these; an identity is the event name, so it cannot be one of them.
-const RESERVED = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'])
 // Keeps every room name (`sails_model_<64>_<id>:<64>`) within the 256 characters a room may have.
 const MAX_ID_LENGTH = 100
 const KNOWN_OPTIONS = new Set(['primaryKey', 'schema'])
@@ -428,7 +427,7 @@ export class Resources {
   }
 
   get (identity: unknown, options: unknown): Resource<object> {
-    if (typeof identity !== 'string' || !IDENTITY.test(identity) || RESERVED.has(identity)) {
+    if (typeof identity !== 'string' || !IDENTITY.test(identity) || eventNameProblem(identity) !== undefined) {
       throw new FST_SOCKETS_RESOURCE_OPTIONS_INVALID(`identity ${describe(identity)} must match ${IDENTITY.source} and not be a reserved socket.io event`)
     }
     if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {

@@ -104,11 +104,6 @@ export class VirtualRequests {
     return n
   }
 
-  /** Number of connected sockets this instance tracks. */
-  get connections (): number {
-    return this.#contexts.size
-  }
-
   /** Binds the seven verb events of a newly connected socket. */
   bind (socket: Socket): SocketContext {
     const handshake = socket.handshake

@@ -11,7 +11,9 @@ t.test('invalid options are refused with FST_SOCKETS_OPTIONS_INVALID, never repl
     { allowedOrigins: [42] }, { allowNoOrigin: 'no' }, { allowRequest: true }, { requestTimeout: 0 },
     { requestTimeout: -1 }, { requestTimeout: 1.5 }, { requestTimeout: '30s' }, { requestTimeout: 2 ** 31 },
     { socketio: 'x' }, { socketio: { allowRequest: () => true } }, { allowedOrigins: [] },
-    { client: { path: '/__getcookie' } }
+    { client: { path: '/__getcookie' } },
+    { onConnection: () => {}, socketio: { connectionStateRecovery: {} } },
+    { onConnection: () => {}, socketio: { connectionStateRecovery: { skipMiddlewares: true } } }
   ]
   for (const opts of bad) {
     t.throws(() => resolveOptions(opts, {}), { code: 'FST_SOCKETS_OPTIONS_INVALID' }, JSON.stringify(opts))
@@ -60,6 +62,8 @@ t.test('the socketio passthrough reaches socket.io', async (t) => {
 t.test("Fastify's own register options pass through; the cookie route's path can be taken once it is off", async (t) => {
   t.ok(resolveOptions({ prefix: '/v1', logLevel: 'warn', logSerializers: {} }, {}), 'prefix, logLevel, logSerializers are Fastify\'s')
   t.same(resolveOptions({ client: { path: '/__getcookie', getCookie: false } }, {}).client, { path: '/__getcookie', getCookie: false })
+  t.ok(resolveOptions({ onConnection: () => {}, socketio: { connectionStateRecovery: { skipMiddlewares: false } } }, {}),
+    'connection state recovery with onConnection, once middlewares run on recovery too')
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(fastifySockets, { logLevel: 'warn' } as never)
