@@ -138,9 +138,13 @@ t.test('a socket that disconnects mid-request gets no ack and leaves nothing beh
   let finished = 0
   const signalled: string[] = []
   const abortHooks: string[] = []
+  let inRoutes = 0
+  let bothEntered!: () => void
+  const entered = new Promise<void>((resolve) => { bothEntered = resolve })
   const app = await buildApp(t, {}, (app) => {
     const slow = async (request: import('fastify').FastifyRequest) => {
       request.signal.addEventListener('abort', () => signalled.push(request.method))
+      if (++inRoutes === 2) bothEntered()
       await gate
       finished++
       return { late: true }
@@ -154,8 +158,7 @@ t.test('a socket that disconnects mid-request gets no ack and leaves nothing beh
   socket.emit('get', { method: 'get', url: '/slow' }, () => { acks++ })
   socket.emit('post', { method: 'post', url: '/slow', data: { a: 1 } }, () => { acks++ })
   const sockets = app.sockets.io.of('/').sockets
-  while (sockets.size === 0) await delay(10)
-  await delay(50)
+  await entered // both requests are in their routes
   socket.disconnect()
   while (sockets.size > 0) await delay(10)
   release()

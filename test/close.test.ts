@@ -7,6 +7,7 @@ import fastifySockets from '../lib/index.js'
 
 t.test('fastify.close() disconnects sockets and awaits socket.io', async (t) => {
   const app = Fastify()
+  t.teardown(() => app.close()) // closed inline below; this covers a failure before that
   await app.register(fastifySockets)
   app.get('/ok', async () => ({ ok: true }))
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -24,17 +25,19 @@ t.test('requests in flight when the server closes are answered 503', async (t) =
   let release!: () => void
   const gate = new Promise<void>((resolve) => { release = resolve })
   let aborted = false
+  let entered!: () => void
+  const inHandler = new Promise<void>((resolve) => { entered = resolve })
   const app = await buildApp(t, {}, (app) => {
     app.get('/slow', async (request) => {
       request.signal.addEventListener('abort', () => { aborted = true })
+      entered()
       await gate
       return {}
     })
   })
   const socket = await connect(t, app)
   const pending = request(socket, 'get', '/slow')
-  while (app.sockets.io.of('/').sockets.size === 0) await delay(10)
-  await delay(50)
+  await inHandler // the request is in the route, not merely sent
   const closing = app.close()
   const jwr = await pending
   t.match(jwr, { statusCode: 503, body: { code: 'FST_SOCKETS_SERVER_CLOSING' } })
@@ -55,5 +58,5 @@ t.test('no handle is left open: a process that closes its app and clients exits 
   clearTimeout(killer)
   t.equal(code, 0, `exited by itself (output: ${output.trim()})`)
   t.match(output, /closed/)
-  t.ok(Date.now() - started < 20_000, 'before the watchdog')
+  t.comment(`exited after ${Date.now() - started} ms`)
 })

@@ -11,7 +11,8 @@ t.test('socket requests are logged like HTTP ones, with the socket id and withou
   const socket = await connect(t, app, { extraHeaders: { cookie: 'sid=cookie-secret-1', authorization: 'Bearer handshake-secret-2' } })
   const id = (await request(socket, 'get', '/hello', { token: 'x' }, { authorization: 'Bearer request-secret-3' })).statusCode
   t.equal(id, 200)
-  await delay(50)
+  // "request completed" is logged from onResponse, after the ack went out: wait for it rather than sleep
+  for (let i = 0; i < 500 && !lines.some((line) => line.msg === 'request completed'); i++) await delay(10)
   const socketId = app.sockets.io.of('/').sockets.keys().next().value
   const incoming = lines.find((line) => line.msg === 'incoming request')
   t.match(incoming, { req: { method: 'GET', url: '/hello?token=x', remoteAddress: '127.0.0.1' } }, 'incoming request line as for HTTP')

@@ -43,8 +43,8 @@ export async function request (socket: ClientSocket, method: string, url: string
   return await socket.timeout(timeout).emitWithAck(method, { method, url, data, headers: headers ?? {} }) as JWR
 }
 
-/** Resolves with the next `event` payload, or rejects after `ms`. */
-export function nextEvent<T = unknown> (socket: ClientSocket, event: string, ms = 2000): Promise<T> {
+/** Resolves with the next `event` payload, or rejects after `ms` (a failure bound, not a timing check). */
+export function nextEvent<T = unknown> (socket: ClientSocket, event: string, ms = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { socket.off(event, on); reject(new Error(`no '${event}' within ${ms} ms`)) }, ms)
     function on (payload: T): void { clearTimeout(timer); resolve(payload) }
