@@ -178,7 +178,10 @@ export interface RegistryJson {
 // ---------------------------------------------------------------------------------------------
 
 // socket.io refuses these names for emits; checking them ourselves gives a coded error instead.
-const RESERVED_EVENTS = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'])
+// socket.io's reserved names, plus the client SDK's lifecycle events (a push under those names would never
+// reach an SDK listener)
+const RESERVED_EVENTS = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener',
+  'reconnect', 'reconnecting', 'reconnect_failed'])
 
 export const MAX_ROOM_NAME_LENGTH = 256
 const MAX_EVENT_NAME_LENGTH = 256

@@ -229,3 +229,28 @@ t.test('lib/client imports nothing from the server at runtime', async (t) => {
     t.same(runtime, [], `${file}: only \`import type\` from outside lib/client`)
   }
 })
+
+t.test('a callback that throws does not stop the others from settling, nor the disconnect', async (t) => {
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  t.teardown(() => release())
+  const app = await buildApp(t, {}, (app) => {
+    app.get('/slow', async () => { await gate; return {} })
+    app.post('/bye', async (request) => { setImmediate(() => { void app.sockets.disconnect(request) }); return {} })
+  })
+  const socket = sdk(t, urlOf(app), { reconnection: false })
+
+  const thrown: unknown[] = []
+  const onUncaught = (err: unknown): void => { thrown.push(err) }
+  process.on('uncaughtException', onUncaught)
+  t.teardown(() => { process.off('uncaughtException', onUncaught) })
+  socket.get('/slow', () => { throw new Error('callback blew up') })
+  const second = socket.get('/slow').then((jwr) => jwr.statusCode, (err: { jwr?: { statusCode: number } }) => err.jwr?.statusCode)
+  const disconnected = new Promise((resolve) => socket.on('disconnect', resolve))
+  await socket.post('/bye').catch(() => undefined)
+  t.equal(await second, 0, 'the second request settled with statusCode 0')
+  await disconnected
+  t.equal(socket.isConnected(), false, 'the socket knows it is disconnected')
+  await new Promise((resolve) => setImmediate(resolve))
+  t.match(thrown, [{ message: 'callback blew up' }], "the callback's error surfaced on its own")
+})

@@ -7,7 +7,7 @@ import { connect, nextEvent, collect, request, delay } from './helpers/app.js'
 import { RedisServer, redisSkipReason } from './helpers/redis.js'
 import { buildNode, converged, waitFor } from './helpers/cluster.js'
 import { buildNode as buildExampleNode } from '../examples/cluster/server.js'
-import { existsSync } from 'node:fs'
+import { browserSkip, launch } from './helpers/browser.js'
 
 t.test('cluster options are validated up front', async (t) => {
   const bad: Array<[string, unknown]> = [
@@ -235,14 +235,6 @@ t.test('a call in flight when a silent node expires stops waiting for it', { ski
 })
 
 // examples/cluster: a page on node A sees what is sent through node B.
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
-function browserSkipReason (): string | false {
-  if (existsSync(CHROMIUM)) return false
-  const reason = `Chromium not found at ${CHROMIUM} (set CHROMIUM)`
-  if (process.env.REQUIRE_BROWSER === '1') throw new Error(`REQUIRE_BROWSER=1 but ${reason}`)
-  process.stderr.write(`\n*** SKIPPING browser test: ${reason} ***\n\n`)
-  return `SKIPPED LOUDLY: ${reason}`
-}
 
 t.test('examples/cluster: a socket on node A hears a post made through node B', { skip }, async (t) => {
   const redis = await RedisServer.start(t)
@@ -266,8 +258,7 @@ t.test('examples/cluster: a socket on node A hears a post made through node B', 
   t.match(await overHttp, { text: 'curl to b', via: 'b' })
 })
 
-t.test('examples/cluster in Chromium: the page on node A shows a message sent through node B', { skip: skip === false ? browserSkipReason() : skip }, async (t) => {
-  const { chromium } = await import('playwright-core')
+t.test('examples/cluster in Chromium: the page on node A shows a message sent through node B', { skip: skip === false ? browserSkip() : skip }, async (t) => {
   const redis = await RedisServer.start(t)
   const a = await buildExampleNode({ name: 'a', redisUrl: redis.url })
   t.teardown(() => a.close())
@@ -276,8 +267,7 @@ t.test('examples/cluster in Chromium: the page on node A shows a message sent th
   const urlA = await a.listen({ port: 0, host: '127.0.0.1' })
   const urlB = await b.listen({ port: 0, host: '127.0.0.1' })
   await converged([a, b])
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
-  t.teardown(() => browser.close())
+  const browser = await launch(t)
   const pageA = await browser.newPage()
   const pageB = await browser.newPage()
   await pageA.goto(urlA)

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { execFileSync } from 'node:child_process'
 import type { FastifyInstance } from 'fastify'
 import { connect, request, nextEvent, urlOf, type Teardown } from './helpers/app.js'
 import { buildResources } from '../examples/resources/server.js'
+import { browserSkip, launch } from './helpers/browser.js'
 
 async function startExample (t: Teardown): Promise<FastifyInstance> {
   const app = await buildResources()
@@ -11,15 +11,6 @@ async function startExample (t: Teardown): Promise<FastifyInstance> {
   return app
 }
 
-function findChromium (): string | undefined {
-  for (const name of [process.env.CHROMIUM_PATH, 'chromium', 'chromium-browser', 'google-chrome']) {
-    if (name === undefined || name === '') continue
-    try {
-      return execFileSync('sh', ['-c', `command -v "${name}"`], { encoding: 'utf8' }).trim() || undefined
-    } catch { /* not this one */ }
-  }
-  return undefined
-}
 
 t.test('the example: two sockets see each other\'s changes', async (t) => {
   const app = await startExample(t)
@@ -43,21 +34,9 @@ t.test('the example: two sockets see each other\'s changes', async (t) => {
   t.match(await client.text(), /socket\.io/, 'read to the end, so the connection is idle when the app closes')
 })
 
-const executablePath = findChromium()
-const requireBrowser = process.env.REQUIRE_BROWSER !== undefined && process.env.REQUIRE_BROWSER !== ''
-if (executablePath === undefined) {
-  if (requireBrowser) t.fail('REQUIRE_BROWSER is set but no Chromium was found (install chromium or set CHROMIUM_PATH)')
-  else console.error('\n*** SKIPPING the Chromium test of examples/resources: no chromium binary (set CHROMIUM_PATH; REQUIRE_BROWSER=1 fails instead) ***\n')
-}
-
-t.test('the example page in two Chromium tabs', {
-  skip: executablePath === undefined && !requireBrowser ? 'Chromium not installed (REQUIRE_BROWSER=1 turns this into a failure)' : false
-}, async (t) => {
-  if (executablePath === undefined) return
-  const { chromium } = await import('playwright-core')
+t.test('the example page in two Chromium tabs', { skip: browserSkip() }, async (t) => {
   const app = await startExample(t)
-  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage'] })
-  t.teardown(() => browser.close())
+  const browser = await launch(t)
   const context = await browser.newContext()
   const [tab1, tab2] = await Promise.all([context.newPage(), context.newPage()])
   const names = (page: typeof tab1, expected: string[]) => page.waitForFunction(

@@ -1,4 +1,5 @@
 // A small room chat: `npm start` (PORT=0 picks a free port). Runs on the in-memory default, no Redis.
+import { pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
 import { readFile } from 'node:fs/promises'
 import fastifySockets from '../../lib/index.js'
@@ -52,7 +53,7 @@ export async function buildChat () {
   return app
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const app = await buildChat()
   const port = Number(process.env.PORT ?? 3000)
   const address = await app.listen({ port, host: process.env.HOST ?? '127.0.0.1' })

@@ -2,6 +2,7 @@
 // :3002 (PORT_A / PORT_B; REDIS_URL, default redis://127.0.0.1:6379). Open http://127.0.0.1:3001 and
 // http://127.0.0.1:3002 side by side: what one page sends through its node appears on the other.
 // `NODE=a PORT=3001 node --import tsx examples/cluster/server.ts` runs a single node (one per process).
+import { pathToFileURL } from 'node:url'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { readFile } from 'node:fs/promises'
 import fastifySockets from '../../lib/index.js'
@@ -53,7 +54,7 @@ export async function buildNode ({ name, redisUrl, logger = false }: NodeOptions
   return app
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
   const host = process.env.HOST ?? '127.0.0.1'
   const nodes: Array<[string, number]> = process.env.NODE === undefined

@@ -7,6 +7,7 @@
 // own bucket, shared by its HTTP requests and all its sockets. `perSocket: true` keys socket requests by
 // socket id instead; a client can open more sockets to get more buckets, so keep a per-address limit too
 // if that matters (a second registration with its own `nameSpace`, or `allowRequest` capping connections).
+import { pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import fastifySockets from '../../lib/index.js'
@@ -24,7 +25,7 @@ export async function buildRateLimited (options: { max?: number, perSocket?: boo
   return app
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const app = await buildRateLimited({ perSocket: process.env.PER_SOCKET === '1' })
   const address = await app.listen({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1' })
   console.log(`rate-limit example listening at ${address}`)

@@ -1,5 +1,6 @@
 // Live users over blueprints: `npm run start:resources` (PORT=0 picks a free port), then open the page in two
 // tabs. Every change made in one tab shows up in the other. In-memory store, no database, no Redis.
+import { pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
 import { readFile } from 'node:fs/promises'
 import { Type, type Static } from '@sinclair/typebox'
@@ -38,7 +39,7 @@ export async function buildResources () {
   return app
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const app = await buildResources()
   const port = Number(process.env.PORT ?? 3000)
   const address = await app.listen({ port, host: process.env.HOST ?? '127.0.0.1' })

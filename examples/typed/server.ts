@@ -1,6 +1,7 @@
 // A typed scoreboard: one TypeBox schema per route validates and types HTTP and socket requests alike
 // (@fastify/type-provider-typebox), and the pushed events and rooms are typed by the socket registry
 // (registry.ts + sockets.d.ts). Run: node --import tsx examples/typed/server.ts
+import { pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -58,7 +59,7 @@ export async function buildScoreboard (options: { validate?: boolean } = {}) {
   return app
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const app = await buildScoreboard()
   const address = await app.listen({ port: Number(process.env.PORT ?? 3001), host: process.env.HOST ?? '127.0.0.1' })
   console.log(`typed scoreboard listening at ${address}`)

@@ -113,7 +113,14 @@ export function resolveClientOptions (input: unknown): ResolvedClientOptions {
     }
     transports = opts.transports as string[]
   }
-  const query = opts.query === undefined ? {} : checkStrings(opts.query, 'query', false)
+  // The sails.io.js handshake parameters: a Sails server refuses requests from a client without them
+  // (it takes a missing version for 0.9.0). The SDK speaks the 1.2.1 protocol; the user's query wins.
+  const query = {
+    __sails_io_sdk_version: '1.2.1',
+    __sails_io_sdk_platform: typeof window === 'undefined' ? 'node' : 'browser',
+    __sails_io_sdk_language: 'javascript',
+    ...(opts.query === undefined ? {} : checkStrings(opts.query, 'query', false))
+  }
   if (opts.socketio !== undefined && !isPlainObject(opts.socketio)) throw invalid('socketio must be an object of socket.io-client options')
 
   const io: Partial<ManagerOptions & SocketOptions> = {

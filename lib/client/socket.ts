@@ -159,7 +159,16 @@ export class ClientSocket<Events extends object = ServerEvents> {
   /** Connects again after `disconnect()` (or a connection the server closed). Does nothing while connected or connecting. */
   reconnect (): this {
     if (this.#state === 'connected' || this.#state === 'connecting' || this.#state === 'reconnecting') return this
-    if (this.#raw === undefined) this.#raw = this.#createRaw()
+    if (this.#raw === undefined) {
+      try {
+        this.#raw = this.#createRaw()
+      } catch (err) {
+        // bad options (e.g. io.sails settings read at auto-connect): nothing queued may wait for a connection that never comes
+        this.#state = 'disconnected'
+        this.#failQueue('FST_SOCKETS_CLIENT_OPTIONS_INVALID', err)
+        throw err
+      }
+    }
     this.#state = 'connecting'
     this.#raw.connect()
     return this
@@ -326,7 +335,9 @@ export class ClientSocket<Events extends object = ServerEvents> {
     this.#inFlight.delete(out)
     const i = this.#queue.indexOf(out)
     if (i !== -1) this.#queue.splice(i, 1)
-    out.done(err, jwr as JWR)
+    // A callback that throws must not stop the loops that settle the others (disconnect, failures):
+    // its error is rethrown on its own, as a listener's is.
+    safeCall(out.done as Listener, [err, jwr])
   }
 
   #failInFlight (code: ClientErrorCode): void {
@@ -355,15 +366,13 @@ export class ClientSocket<Events extends object = ServerEvents> {
       this.#emit('connect')
     })
     raw.on('disconnect', (reason) => {
+      // Packets socket.io-client buffered while the link was already dying would be sent after a reconnect,
+      // running requests this SDK is about to report as failed: drop them.
+      (raw as unknown as { sendBuffer?: unknown[] }).sendBuffer?.splice(0)
+      const reconnecting = this.#state !== 'disconnected' && raw.active && options.reconnection
+      if (this.#state !== 'disconnected') this.#state = reconnecting ? 'reconnecting' : 'disconnected'
       this.#failInFlight('FST_SOCKETS_CLIENT_DISCONNECTED')
-      if (this.#state !== 'disconnected') {
-        if (raw.active && options.reconnection) {
-          this.#state = 'reconnecting'
-        } else {
-          this.#state = 'disconnected'
-          this.#failQueue('FST_SOCKETS_CLIENT_DISCONNECTED')
-        }
-      }
+      if (this.#state === 'disconnected') this.#failQueue('FST_SOCKETS_CLIENT_DISCONNECTED')
       this.#emit('disconnect', reason)
     })
     raw.on('connect_error', (err) => {
