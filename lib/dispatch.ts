@@ -19,7 +19,7 @@ export type Routing = (req: IncomingMessage, res: ServerResponse) => void
 export interface DispatchInput {
   method: string
   url: string
-  /** Lower-case names; copied, never kept. */
+  /** Lower-case names, in a plain object built for this one request: the request takes it over. */
   headers: Record<string, string>
   /** JSON text of the body, if any. */
   payload: string | undefined
@@ -82,8 +82,7 @@ class VirtualIncoming extends Readable {
     this.method = input.method
     this.url = input.url
     this.socket = connection
-    // a plain object, as IncomingMessage#headers is (the parsed envelope's is prototype-free)
-    const headers: Record<string, string> = Object.assign({}, input.headers)
+    const headers = input.headers
     if (input.payload !== undefined) {
       this.#body = Buffer.from(input.payload, 'utf8')
       headers['content-length'] = String(this.#body.length)

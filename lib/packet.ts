@@ -155,7 +155,9 @@ export function parseEnvelope (verb: Verb, envelope: unknown, base: Record<strin
   if (urlProblem !== undefined) return fail(urlProblem)
   let url = envelope.url as string
 
-  const headers: Record<string, string> = Object.assign(Object.create(null), base)
+  // A plain object, as IncomingMessage#headers is, and the request's own (the dispatch keeps it):
+  // safe because names are tokens and '__proto__' keys were refused above.
+  const headers: Record<string, string> = Object.assign({}, base)
   const given = envelope.headers
   if (given !== undefined && given !== null) {
     if (!isPlainObject(given)) return fail('headers must be an object of strings')
