@@ -76,12 +76,17 @@ t.test('callback form: (body, jwr), with or without data', async (t) => {
 })
 
 t.test('requests made before the socket connects are queued and sent in order', async (t) => {
-  const app = await buildApp(t, {}, routes)
+  const arrived: number[] = []
+  const app = await buildApp(t, {}, (app) => {
+    routes(app)
+    app.addHook('preHandler', async (request) => { if (request.url === '/echo') arrived.push((request.body as { n: number }).n) })
+  })
   const socket = sdk(t, urlOf(app))
   t.equal(socket.isConnected(), false)
   t.equal(socket.isConnecting(), true)
   const answers = await Promise.all([1, 2, 3].map((n) => socket.post('/echo', { n })))
-  t.same(answers.map((jwr) => (jwr.body as { body: { n: number } }).body.n), [1, 2, 3])
+  t.same(answers.map((jwr) => (jwr.body as { body: { n: number } }).body.n), [1, 2, 3], 'each answer is its own request\'s')
+  t.same(arrived, [1, 2, 3], 'the server received them in the order they were made')
   t.equal(socket.isConnected(), true)
 })
 

@@ -115,11 +115,16 @@ t.test('a 404 and a 500 come back as sails.io.js JWRs with jwr.error', async (t)
 })
 
 t.test('requests made before the socket connects are queued and answered in order', async (t) => {
-  const app = await buildApp(t, {}, routes)
+  const arrived: string[] = []
+  const app = await buildApp(t, {}, (app) => {
+    routes(app)
+    app.addHook('onRequest', async (request) => { if (request.url.startsWith('/user/')) arrived.push(request.url) })
+  })
   const io = sailsIo(t, urlOf(app))
   t.equal(io.socket.isConnected(), false, 'not connected yet: sails.io.js queues')
   const answers = await Promise.all([1, 2, 3].map((n) => call(io.socket, 'post', `/user/${n}`, { n })))
-  t.same(answers.map(([body]) => (body as { params: { id: string } }).params.id), ['1', '2', '3'])
+  t.same(answers.map(([body]) => (body as { params: { id: string } }).params.id), ['1', '2', '3'], 'each answer is its own request\'s')
+  t.same(arrived, ['/user/1', '/user/2', '/user/3'], 'the server received them in the order they were made')
 })
 
 t.test('a broadcast reaches io.socket.on; the sender is excluded', async (t) => {
