@@ -14,6 +14,12 @@ export const LIMITS = Object.freeze({
   depth: 32
 })
 
+// Headers that frame or carry the HTTP message: the plugin sets them for the body it serialises.
+const FRAMING_HEADERS = [
+  'content-length', 'content-type', 'transfer-encoding', 'content-encoding', 'accept-encoding',
+  'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-connection', 'http2-settings'
+]
+
 /**
  * Client headers that never override the handshake's or the plugin's own. `host`, `origin` and
  * `x-forwarded-*`/`forwarded`/`x-real-ip` would let a client lie about where it connects from;
@@ -22,16 +28,12 @@ export const LIMITS = Object.freeze({
  * we cannot put in a JWR. `cookie` may be given per request only when the handshake had none (as in Sails).
  */
 export const DENIED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
-  'host', 'origin', 'referer', 'forwarded', 'x-real-ip',
-  'content-length', 'content-type', 'transfer-encoding', 'content-encoding', 'accept-encoding',
-  'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-connection', 'http2-settings'
+  'host', 'origin', 'referer', 'forwarded', 'x-real-ip', ...FRAMING_HEADERS
 ])
 
 /** Handshake headers that describe the transport, not the client; they never reach a virtual request. */
 const TRANSPORT_HEADERS: ReadonlySet<string> = new Set([
-  'content-length', 'content-type', 'transfer-encoding', 'content-encoding', 'accept-encoding',
-  'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-connection', 'http2-settings',
-  'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol'
+  ...FRAMING_HEADERS, 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol'
 ])
 
 function isDenied (name: string): boolean {

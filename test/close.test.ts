@@ -1,6 +1,5 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { runFixture } from './helpers/process.js'
 import { buildApp, connect, request, delay } from './helpers/app.js'
 import Fastify from 'fastify'
 import fastifySockets from '../lib/index.js'
@@ -47,16 +46,8 @@ t.test('requests in flight when the server closes are answered 503', async (t) =
 })
 
 t.test('no handle is left open: a process that closes its app and clients exits by itself', async (t) => {
-  const script = fileURLToPath(new URL('./fixtures/exit-after-close.ts', import.meta.url))
-  const started = Date.now()
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000)
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
-  clearTimeout(killer)
+  const { code, output, ms } = await runFixture('exit-after-close.ts')
   t.equal(code, 0, `exited by itself (output: ${output.trim()})`)
   t.match(output, /closed/)
-  t.comment(`exited after ${Date.now() - started} ms`)
+  t.comment(`exited after ${ms} ms`)
 })

@@ -5,7 +5,7 @@ import { createClient, createCluster } from 'redis'
 import fastifySockets, { errorCodes } from '../lib/index.js'
 import { connect, nextEvent, collect, request, delay } from './helpers/app.js'
 import { RedisServer, redisSkipReason } from './helpers/redis.js'
-import { buildNode, converged, waitFor } from './helpers/cluster.js'
+import { buildNode, converged, silentNode, waitFor } from './helpers/cluster.js'
 import { buildNode as buildExampleNode } from '../examples/cluster/server.js'
 import { browserSkip, launch } from './helpers/browser.js'
 
@@ -188,18 +188,8 @@ t.test('your own node-redis clients: used, not closed by the plugin', { skip }, 
 t.test('a crashed node: calls in flight name it, then it drops out', { skip }, async (t) => {
   const redis = await RedisServer.start(t)
   const a = await buildNode(t, redis, { nodeId: 'alive', timeout: 1500, heartbeatInterval: 200, heartbeatTimeout: 6000 })
-  // The victim uses clients we hold, so we can cut it off Redis without a goodbye, as a crash would.
-  const pubClient = createClient({ url: redis.url })
-  const subClient = pubClient.duplicate()
-  pubClient.on('error', () => {})
-  subClient.on('error', () => {})
-  await Promise.all([pubClient.connect(), subClient.connect()])
-  const victim = Fastify()
-  await victim.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, nodeId: 'victim', heartbeatInterval: 200, heartbeatTimeout: 6000 } })
-  t.teardown(() => victim.close())
-  await converged([a, victim])
-  pubClient.destroy()
-  subClient.destroy()
+  const { silence } = await silentNode(t, redis, [a], { nodeId: 'victim', heartbeatInterval: 200, heartbeatTimeout: 6000 })
+  silence()
 
   const started = Date.now()
   const err = await a.sockets.addRoomMembersToRooms('some-room', 'other-room').then(() => undefined, (err: unknown) => err)
@@ -216,17 +206,8 @@ t.test('a crashed node: calls in flight name it, then it drops out', { skip }, a
 t.test('a call in flight when a silent node expires stops waiting for it', { skip }, async (t) => {
   const redis = await RedisServer.start(t)
   const a = await buildNode(t, redis, { nodeId: 'survivor', timeout: 15_000, heartbeatInterval: 200, heartbeatTimeout: 1500 })
-  const pubClient = createClient({ url: redis.url })
-  const subClient = pubClient.duplicate()
-  pubClient.on('error', () => {})
-  subClient.on('error', () => {})
-  await Promise.all([pubClient.connect(), subClient.connect()])
-  const victim = Fastify()
-  await victim.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, nodeId: 'silent', heartbeatInterval: 200, heartbeatTimeout: 1500 } })
-  t.teardown(() => victim.close())
-  await converged([a, victim])
-  pubClient.destroy()
-  subClient.destroy()
+  const { silence } = await silentNode(t, redis, [a], { nodeId: 'silent', heartbeatInterval: 200, heartbeatTimeout: 1500 })
+  silence()
   const started = Date.now()
   await a.sockets.addRoomMembersToRooms('some-room', 'other-room')
   // resolving (not CLUSTER_TIMEOUT at the 15 s deadline) shows it stopped waiting for the expired node

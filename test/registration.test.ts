@@ -1,20 +1,9 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { runFixture } from './helpers/process.js'
 import { RedisServer, redisSkipReason } from './helpers/redis.js'
 
 // A plugin registration that fails leaves nothing open: the process exits by itself.
-async function run (args: string[]): Promise<{ code: number | null, output: string }> {
-  const script = fileURLToPath(new URL('./fixtures/failed-registration.ts', import.meta.url))
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000)
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
-  clearTimeout(killer)
-  return { code, output }
-}
+const run = async (args: string[]) => await runFixture('failed-registration.ts', args)
 
 t.test('single process: a failed registration exits by itself', async (t) => {
   const { code, output } = await run([])

@@ -1,4 +1,6 @@
-import type { FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { createClient } from 'redis'
+import fastifySockets from '../../lib/index.js'
 import type { ClusterOptions } from '../../lib/index.js'
 import { buildApp, type Teardown } from './app.js'
 import type { RedisServer } from './redis.js'
@@ -24,4 +26,22 @@ export async function converged (nodes: FastifyInstance[]): Promise<void> {
     const status = node.sockets.cluster?.status()
     return status !== undefined && status.ready && status.nodes.length === nodes.length - 1
   }), 'the nodes to see each other')
+}
+
+/**
+ * A node on Redis clients the test holds, converged with `peers`; `silence()` destroys those clients, cutting
+ * the node off without a goodbye, as a crash would.
+ */
+export async function silentNode (t: Teardown, redis: RedisServer, peers: FastifyInstance[], cluster: Partial<ClusterOptions>):
+  Promise<{ node: FastifyInstance, silence: () => void }> {
+  const pubClient = createClient({ url: redis.url })
+  const subClient = pubClient.duplicate()
+  pubClient.on('error', () => {})
+  subClient.on('error', () => {})
+  await Promise.all([pubClient.connect(), subClient.connect()])
+  const node = Fastify()
+  t.teardown(() => node.close())
+  await node.register(fastifySockets, { cluster: { ...cluster, redis: { pubClient, subClient } } })
+  await converged([...peers, node])
+  return { node, silence: () => { pubClient.destroy(); subClient.destroy() } }
 }
