@@ -2,7 +2,9 @@ import t from 'tap'
 import Fastify from 'fastify'
 import { Type } from '@sinclair/typebox'
 import fastifySockets, { defineRoom } from '../lib/index.js'
-import { EventRegistry } from '../lib/events.js'
+import { Server } from 'socket.io'
+import { EventRegistry } from '../lib/rooms/registry.js'
+import { RoomRules } from '../lib/rooms/rules.js'
 import { resolveOptions } from '../lib/options.js'
 import { buildApp, connect, request, nextEvent, collect, urlOf } from './helpers/app.js'
 import { buildScoreboard } from '../examples/typed/server.js'
@@ -254,22 +256,26 @@ t.test('options are validated at registration', async (t) => {
 })
 
 t.test('registry unit: define, internal room prefixes, placeholder parameters', async (t) => {
-  const registry = new EventRegistry(resolveOptions({
+  const io = new Server() // not attached: no engine, nothing to close
+  const resolved = resolveOptions({
     events: { a: Hello },
     rooms: {
       x: Type.TemplateLiteral([Type.Literal('x:'), Type.Union([Type.Literal('a'), Type.Literal('b')]), Type.Literal(':'), Type.Number(), Type.Literal('.'), Type.String()])
     }
-  }, {}).registry)
-  t.equal(registry.checkRoom('x:a:12.rest'), 'x:a:12.rest')
-  t.throws(() => registry.checkRoom('x:c:12.rest'), { code: 'FST_SOCKETS_UNDECLARED_ROOM' })
-  t.throws(() => registry.checkRoom('resource:user:1'), { code: 'FST_SOCKETS_UNDECLARED_ROOM' })
-  registry.allowRoomPrefix('resource:')
-  t.equal(registry.checkRoom('resource:user:1'), 'resource:user:1')
+  }, {})
+  const registry = new EventRegistry(resolved.registry.events, resolved.registry.validate)
+  const rules = new RoomRules(io, { ...resolved, rooms: resolved.registry.rooms })
+  t.equal(rules.room('x:a:12.rest', 'address'), 'x:a:12.rest')
+  t.throws(() => rules.room('x:c:12.rest', 'address'), { code: 'FST_SOCKETS_UNDECLARED_ROOM' })
+  t.throws(() => rules.room('resource:user:1', 'address'), { code: 'FST_SOCKETS_UNDECLARED_ROOM' })
+  rules.allowPrefix('resource:')
+  t.equal(rules.room('resource:user:1', 'address'), 'resource:user:1')
 
   const seen: unknown[] = []
-  const guarded = new EventRegistry(resolveOptions({
+  const guardedOptions = resolveOptions({
     rooms: { x: { pattern: Type.TemplateLiteral([Type.Literal('x:'), Type.Union([Type.Literal('a'), Type.Literal('b')]), Type.Literal(':'), Type.Number(), Type.Literal('.'), Type.String()]), join: (_r: unknown, params: unknown[]) => { seen.push(params); return true } } }
-  }, {}).registry)
+  }, {})
+  const guarded = new RoomRules(io, { ...guardedOptions, rooms: guardedOptions.registry.rooms })
   await guarded.authorize([{} as never], ['x:b:0.a(b)'])
   t.same(seen, [[0, 'a(b)']], 'union groups are not parameters; numbers are parsed')
 

@@ -1,7 +1,7 @@
 import { io as ioClient, type Socket as RawSocket } from 'socket.io-client'
-import type { EventName, EventPayload } from '../events.js'
+import type { EventName, EventPayload } from '../rooms/declarations.js'
 import { SocketClientError, type ClientErrorCode } from './errors.js'
-import { toJwr, type JWR } from './jwr.js'
+import { jwrOfAck, type JWR } from './jwr.js'
 import { isPlainObject, type ResolvedClientOptions } from './options.js'
 
 /** Server -> client events from the server's registry (`SocketEvents`); `string` -> `unknown` when nothing is declared. */
@@ -324,7 +324,7 @@ export class ClientSocket<Events extends object = ServerEvents> {
     this.#inFlight.add(out)
     // `data: {}` when none, as sails.io.js sends: routes written for it may read fields of the body.
     raw.emit(out.method, { method: out.method, url: out.url, headers, data: out.data ?? {} }, (ack: unknown) => {
-      this.#settle(out, undefined, toJwr(ack))
+      this.#settle(out, undefined, jwrOfAck(ack))
     })
   }
 

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
-import type { ClientSocket, ClientOptions } from './client/index.js'
-import { FST_SOCKETS_CONNECT_CLIENT } from './errors.js'
+import type { ClientSocket, ClientOptions } from '../client/index.js'
+import { FST_SOCKETS_CONNECT_CLIENT } from '../errors.js'
 
 /** How the app is reached: its address once listening (the plugin listens on 127.0.0.1:0 if it is not yet). */
 export type EnsureListening = () => Promise<AddressInfo | string | null>
@@ -31,7 +31,7 @@ export class TestClients {
     if (address === null || typeof address === 'string') {
       throw new FST_SOCKETS_CONNECT_CLIENT(`the app listens on ${address === null ? 'nothing' : 'a pipe'}, not on TCP`)
     }
-    const { connect } = await import('./client/index.js')
+    const { connect } = await import('../client/index.js')
     // No reconnection by default: the app under test does not restart, and a test should see a lost connection.
     const socket = connect(urlOf(address), { reconnection: false, ...options })
     this.#open.add(socket)

@@ -1,5 +1,5 @@
 // Room name patterns (TypeBox string schemas) -> the parameters of a room name, at run time.
-// The compile-time twin is RoomParams in events.ts: both read `${string}` and `${number}` placeholders.
+// The compile-time twin is RoomParams in declarations.ts: both read `${string}` and `${number}` placeholders.
 import { KindGuard, type TSchema } from '@sinclair/typebox'
 
 /** Reads a room name's parameters; `undefined` when the name is not one of the pattern's. */

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { Type, type TObject, type TSchema, type Static } from '@sinclair/typebox'
-import { TypeCompiler } from '@sinclair/typebox/compiler'
-import type { RecordId, AnyRecord, Resource } from './resources.js'
-import { memoryStore, type Store, type FindQuery, type SortClause } from './store.js'
+import { FASTIFY_REGISTER_KEYS } from '../options.js'
+import type { RecordId, AnyRecord } from './messages.js'
+import type { Resource } from './resource.js'
+import { memoryStore, type Store } from './store.js'
+import { findCriteria, type FindQuerystring } from './criteria.js'
 import {
-  FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID, FST_SOCKETS_BLUEPRINT_NO_PLUGIN, FST_SOCKETS_RECORD_NOT_FOUND,
-  FST_SOCKETS_BAD_CRITERIA
-} from './errors.js'
+  FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID, FST_SOCKETS_BLUEPRINT_NO_PLUGIN, FST_SOCKETS_RECORD_NOT_FOUND
+} from '../errors.js'
 
 /**
  * Options of the blueprints plugin: REST + realtime routes for one resource.
@@ -63,11 +64,8 @@ export interface BlueprintOptions<S extends TObject = TObject> {
 
 // Fastify passes its own register options to the plugin too.
 const KNOWN = new Set(['identity', 'schema', 'store', 'primaryKey', 'path', 'mirror', 'autoWatch', 'defaultLimit', 'maxLimit',
-  'prefix', 'logLevel', 'logSerializers'])
+  ...FASTIFY_REGISTER_KEYS])
 const STORE_METHODS = ['find', 'findOne', 'create', 'update', 'destroy'] as const
-const FIND_KEYS = new Set(['where', 'sort', 'skip', 'limit'])
-const SCALAR_TYPES = new Set(['string', 'number', 'integer', 'boolean'])
-const SORT_CLAUSE = /^([A-Za-z_$][\w$]*)(?:\s+(asc|desc))?$/i
 
 interface Resolved {
   identity: string
@@ -134,7 +132,6 @@ function resolve (raw: unknown): Resolved {
   }
 }
 
-interface FindQuerystring { where?: string, sort?: string, skip?: number, limit?: number, [attribute: string]: unknown }
 type IdRequest = FastifyRequest<{ Params: { id: RecordId } }>
 
 const plugin: FastifyPluginAsync<BlueprintOptions> = async function blueprints (fastify: FastifyInstance, raw) {
@@ -142,62 +139,19 @@ const plugin: FastifyPluginAsync<BlueprintOptions> = async function blueprints (
   const opts = resolve(raw)
   const { identity, schema, store, primaryKey, path, mirror, autoWatch, defaultLimit, maxLimit } = opts
   // Validates identity, schema and primary key (coded errors), and is the same object the app gets from resource().
-  const resource = fastify.sockets.resource(identity, { primaryKey, schema }) as unknown as Resource<AnyRecord>
+  const resource: Resource<AnyRecord> = fastify.sockets.resource(identity, { primaryKey, schema })
   const pkSchema = schema.properties[primaryKey] as TSchema
 
   // ---- route schemas, built once from the record schema ----
   const writable = Type.Omit(schema, [primaryKey])
   const params = Type.Object({ id: pkSchema })
-  const scalarAttributes: Record<string, TSchema> = {}
-  for (const [name, property] of Object.entries(schema.properties)) {
-    if (!FIND_KEYS.has(name) && SCALAR_TYPES.has(String((property as TSchema).type))) scalarAttributes[name] = Type.Optional(property as TSchema)
-  }
-  // `?name=ada` filters like `?where={"name":"ada"}` (Sails); the route schema coerces each to its attribute type.
-  const querystring = Type.Object({
-    ...scalarAttributes,
-    where: Type.Optional(Type.String({ maxLength: 4096 })),
-    sort: Type.Optional(Type.String({ maxLength: 512 })),
-    skip: Type.Optional(Type.Integer({ minimum: 0 })),
-    limit: Type.Optional(Type.Integer({ minimum: 0, maximum: maxLimit }))
-  })
-  const checkWhere = TypeCompiler.Compile(Type.Partial(schema))
+  const criteria = findCriteria(schema, defaultLimit, maxLimit)
   const except = (request: FastifyRequest): FastifyRequest | undefined => mirror ? undefined : request
   // The store owns ids: a body's primary key (kept when the schema allows additional properties) never reaches it.
   const withoutKey = (body: AnyRecord): AnyRecord => {
     if (!Object.hasOwn(body, primaryKey)) return body
     const { [primaryKey]: _ignored, ...rest } = body
     return rest
-  }
-
-  function criteria (query: FindQuerystring): FindQuery<AnyRecord> {
-    const where: AnyRecord = {}
-    for (const name of Object.keys(scalarAttributes)) if (query[name] !== undefined) where[name] = query[name]
-    if (query.where !== undefined) {
-      let parsed: unknown
-      try { parsed = JSON.parse(query.where) } catch { throw new FST_SOCKETS_BAD_CRITERIA('where is not JSON') }
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new FST_SOCKETS_BAD_CRITERIA('where must be a JSON object')
-      for (const [name, value] of Object.entries(parsed)) {
-        if (!Object.hasOwn(schema.properties, name)) throw new FST_SOCKETS_BAD_CRITERIA(`unknown attribute '${name.slice(0, 64)}'`)
-        if (value !== null && typeof value === 'object') throw new FST_SOCKETS_BAD_CRITERIA(`where.${name} must be a plain value (equality only)`)
-        where[name] = value
-      }
-      if (!checkWhere.Check(where)) {
-        const error = checkWhere.Errors(where).First()
-        throw new FST_SOCKETS_BAD_CRITERIA(`where${error?.path.replaceAll('/', '.') ?? ''}: ${error?.message ?? 'does not match the schema'}`)
-      }
-    }
-    const sort: Array<SortClause<AnyRecord>> = []
-    if (query.sort !== undefined) {
-      for (const clause of query.sort.split(',')) {
-        const match = SORT_CLAUSE.exec(clause.trim())
-        const name = match?.[1]
-        if (match === null || name === undefined || !Object.hasOwn(schema.properties, name)) {
-          throw new FST_SOCKETS_BAD_CRITERIA(`sort clause '${clause.trim().slice(0, 64)}' is not '<attribute> [asc|desc]'`)
-        }
-        sort.push([name, (match[2] ?? 'asc').toLowerCase() as 'asc' | 'desc'])
-      }
-    }
-    return { where, sort, skip: query.skip ?? 0, limit: query.limit ?? defaultLimit }
   }
 
   async function mustFind (id: RecordId): Promise<AnyRecord> {
@@ -208,9 +162,9 @@ const plugin: FastifyPluginAsync<BlueprintOptions> = async function blueprints (
 
   // find: over a socket, subscribes to what it found and watches the resource (Sails v1).
   fastify.get<{ Querystring: FindQuerystring }>(path === '' ? '/' : path, {
-    schema: { querystring, response: { 200: Type.Array(schema) } }
+    schema: { querystring: criteria.querystring, response: { 200: Type.Array(schema) } }
   }, async (request) => {
-    const records = await store.find(criteria(request.query))
+    const records = await store.find(criteria.parse(request.query))
     await resource.subscribe(request, records.map((record) => record[primaryKey] as RecordId))
     if (autoWatch) await resource.watch(request)
     return records
@@ -257,6 +211,8 @@ const plugin: FastifyPluginAsync<BlueprintOptions> = async function blueprints (
   })
 }
 
+Object.defineProperty(plugin, Symbol.for('fastify.display-name'), { value: 'fastify-sockets-blueprints' })
+
 /**
  * REST + realtime routes for one resource over a `Store` (Sails v1 blueprints): `GET /<identity>`,
  * `GET /<identity>/:id`, `POST /<identity>`, `PATCH` and `PUT /<identity>/:id`, `DELETE /<identity>/:id`.
@@ -274,6 +230,4 @@ const plugin: FastifyPluginAsync<BlueprintOptions> = async function blueprints (
  * ```
  * @throws FST_SOCKETS_BLUEPRINT_NO_PLUGIN, FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID, FST_SOCKETS_RESOURCE_OPTIONS_INVALID
  */
-Object.defineProperty(plugin, Symbol.for('fastify.display-name'), { value: 'fastify-sockets-blueprints' })
-
-export const blueprints = plugin as <S extends TObject>(fastify: FastifyInstance, options: BlueprintOptions<S>) => Promise<void>
+export const blueprints: <S extends TObject>(fastify: FastifyInstance, options: BlueprintOptions<S>) => Promise<void> = plugin

@@ -1,5 +1,5 @@
-import type { RecordId, AnyRecord } from './resources.js'
-import { FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID } from './errors.js'
+import type { RecordId, AnyRecord } from './messages.js'
+import { FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID } from '../errors.js'
 
 /** One sort clause: an attribute and a direction. */
 export type SortClause<R> = readonly [attribute: keyof R & string, direction: 'asc' | 'desc']

@@ -1,24 +1,14 @@
 import type { IncomingMessage } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Socket } from 'socket.io'
-import type { ResolvedOptions } from './options.js'
-import { FST_SOCKETS_CONNECTION_REFUSED } from './errors.js'
+import type { ResolvedOptions } from '../options.js'
+import { FST_SOCKETS_CONNECTION_REFUSED } from '../errors.js'
+import { originCheck } from './origins.js'
+
+// Who may connect: the origin check and the user's allowRequest at the Engine.IO handshake, then the
+// onConnection hook as a socket.io middleware; and the onDisconnect hook when a socket leaves.
 
 type AllowRequest = (req: IncomingMessage, fn: (err: string | null | undefined, success: boolean) => void) => void
-
-// A browser leaves Origin out of a same-origin GET (so same-origin polling handshakes have none) but
-// also out of a cross-site *no-cors* GET, such as a <script src>. Engine.IO still speaks JSONP polling
-// (`j=` in the query), whose answer such a script can read: a page on any site could then open a
-// session with the user's cookies and learn its id. So an origin-less handshake is refused when it is
-// JSONP, or when the browser says (Sec-Fetch-Site) that it comes from another site.
-function noOriginRefusal (req: IncomingMessage, allowNoOrigin: boolean): string | undefined {
-  if (!allowNoOrigin) return 'no origin'
-  const site = req.headers['sec-fetch-site']
-  if (site === 'cross-site' || site === 'same-site') return 'no origin on a cross-site request'
-  const query = (req as IncomingMessage & { _query?: Record<string, unknown> })._query
-  if (query !== undefined && query.j !== undefined) return 'no origin on a JSONP handshake'
-  return undefined
-}
 
 /**
  * socket.io's `allowRequest`: the exact-origin check, then the user's own decision. It runs for the
@@ -28,15 +18,13 @@ function noOriginRefusal (req: IncomingMessage, allowNoOrigin: boolean): string 
 export function buildAllowRequest (opts: ResolvedOptions, log: FastifyBaseLogger): AllowRequest | undefined {
   const { allowedOrigins, allowNoOrigin, allowRequest } = opts
   if (allowedOrigins === undefined && allowRequest === undefined) return undefined
+  const checkOrigin = allowedOrigins === undefined ? undefined : originCheck(allowedOrigins, allowNoOrigin)
 
   return (req, fn) => {
-    if (allowedOrigins !== undefined) {
-      const origin = req.headers.origin
-      const refusal = origin === undefined ? noOriginRefusal(req, allowNoOrigin) : allowedOrigins.has(origin) ? undefined : 'origin not allowed'
-      if (refusal !== undefined) {
-        log.info({ origin: origin ?? null, address: req.socket?.remoteAddress }, `fastify-sockets: handshake refused: ${refusal}`)
-        return fn(refusal, false)
-      }
+    const refusal = checkOrigin?.(req)
+    if (refusal !== undefined) {
+      log.info({ origin: req.headers.origin ?? null, address: req.socket?.remoteAddress }, `fastify-sockets: handshake refused: ${refusal}`)
+      return fn(refusal, false)
     }
     if (allowRequest === undefined) return fn(null, true)
     let decision: boolean | Promise<boolean>
@@ -55,14 +43,15 @@ export function buildAllowRequest (opts: ResolvedOptions, log: FastifyBaseLogger
   }
 }
 
-type Middleware = (socket: Socket, next: (err?: Error) => void) => void
+/** A socket.io namespace middleware (not an Engine.IO one). */
+type SocketMiddleware = (socket: Socket, next: (err?: Error) => void) => void
 
 /**
  * The `onConnection` hook as a socket.io middleware: it settles before the client is told it is
  * connected, so none of the socket's requests can overtake it. A throw or rejection refuses the socket
  * with a coded `connect_error`; the cause is logged, never sent to the client.
  */
-export function buildConnectionHook (opts: ResolvedOptions, log: FastifyBaseLogger): Middleware | undefined {
+export function buildConnectionHook (opts: ResolvedOptions, log: FastifyBaseLogger): SocketMiddleware | undefined {
   const hook = opts.onConnection
   if (hook === undefined) return undefined
   const refuse = (socket: Socket, next: (err?: Error) => void, err: unknown): void => {

@@ -1,4 +1,6 @@
-import type { IncomingHttpHeaders } from 'node:http'
+import { LIMITS } from '../common/limits.js'
+import { isPlainObject } from '../common/values.js'
+import { mergeRequestHeaders } from './headers.js'
 
 // Turns an untrusted sails.io.js request envelope `{ method, url, headers, data }` into the parts
 // of a Fastify request, or a reason to refuse it. Pure functions: no Fastify, no socket.io.
@@ -7,65 +9,9 @@ import type { IncomingHttpHeaders } from 'node:http'
 export const VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const
 export type Verb = typeof VERBS[number]
 
-export const LIMITS = Object.freeze({
-  urlLength: 2048,
-  headerCount: 64,
-  headerValueLength: 8192,
-  depth: 32
-})
-
-// Headers that frame or carry the HTTP message: the plugin sets them for the body it serialises.
-const FRAMING_HEADERS = [
-  'content-length', 'content-type', 'transfer-encoding', 'content-encoding', 'accept-encoding',
-  'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-connection', 'http2-settings'
-]
-
-/**
- * Client headers that never override the handshake's or the plugin's own. `host`, `origin` and
- * `x-forwarded-*`/`forwarded`/`x-real-ip` would let a client lie about where it connects from;
- * framing headers (`content-length`, `transfer-encoding`, `content-type`, ...) are the plugin's to set
- * because it serialises the body; `accept-encoding` would make a compression plugin hand us bytes
- * we cannot put in a JWR. `cookie` may be given per request only when the handshake had none (as in Sails).
- */
-export const DENIED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
-  'host', 'origin', 'referer', 'forwarded', 'x-real-ip', ...FRAMING_HEADERS
-])
-
-/** Handshake headers that describe the transport, not the client; they never reach a virtual request. */
-const TRANSPORT_HEADERS: ReadonlySet<string> = new Set([
-  ...FRAMING_HEADERS, 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol'
-])
-
-function isDenied (name: string): boolean {
-  return DENIED_REQUEST_HEADERS.has(name) || name.startsWith('x-forwarded-') || name.startsWith(':')
-}
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+// C0 controls and DEL: never in a url
 // eslint-disable-next-line no-control-regex
 const CTL = /[\u0000-\u001f\u007f]/
-// eslint-disable-next-line no-control-regex
-const HEADER_VALUE_BAD = /[\r\n\u0000]/
-
-/**
- * Headers every virtual request of one socket starts from: the handshake's, less transport headers.
- * Computed once per connection.
- */
-export function baseHeaders (handshake: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = Object.create(null)
-  for (const name of Object.keys(handshake)) {
-    if (TRANSPORT_HEADERS.has(name)) continue
-    const value = handshake[name]
-    if (typeof value === 'string') out[name] = value
-    else if (Array.isArray(value)) out[name] = value.join(name === 'cookie' ? '; ' : ', ')
-  }
-  return out
-}
-
-export function isPlainObject (value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
-}
 
 /**
  * Finds a key that could poison a prototype (`__proto__` anywhere; `constructor` holding an object,
@@ -136,7 +82,7 @@ function appendQuery (url: string, data: Record<string, unknown>): string | { re
   const query = params.toString()
   if (query.length === 0) return url
   const merged = url + (url.includes('?') ? '&' : '?') + query
-  if (merged.length > LIMITS.urlLength * 4) return { reason: 'query built from data is too long' }
+  if (merged.length > LIMITS.queryUrlLength) return { reason: 'query built from data is too long' }
   return merged
 }
 
@@ -163,21 +109,8 @@ export function parseEnvelope (verb: Verb, envelope: unknown, base: Record<strin
   const given = envelope.headers
   if (given !== undefined && given !== null) {
     if (!isPlainObject(given)) return fail('headers must be an object of strings')
-    const names = Object.keys(given)
-    if (names.length > LIMITS.headerCount) return fail(`more than ${LIMITS.headerCount} headers`)
-    for (const rawName of names) {
-      if (!TOKEN.test(rawName)) return fail(`header name '${rawName.slice(0, 64)}' is not a token`)
-      let value = given[rawName]
-      if (value === undefined || value === null) continue
-      if (typeof value === 'number' || typeof value === 'boolean') value = String(value)
-      if (typeof value !== 'string') return fail(`header '${rawName}' must be a string`)
-      if (value.length > LIMITS.headerValueLength) return fail(`header '${rawName}' is longer than ${LIMITS.headerValueLength}`)
-      if (HEADER_VALUE_BAD.test(value)) return fail(`header '${rawName}' holds CR, LF or NUL`)
-      const name = rawName.toLowerCase()
-      if (isDenied(name)) continue
-      if (name === 'cookie' && handshakeHasCookie) continue
-      headers[name] = value
-    }
+    const problem = mergeRequestHeaders(headers, given, handshakeHasCookie)
+    if (problem !== undefined) return fail(problem)
   }
 
   const data = envelope.data

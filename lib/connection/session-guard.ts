@@ -1,6 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Server } from 'socket.io'
+import { ThinnedCount } from '../common/log.js'
+import { connectionById, queryOf, useEngineMiddleware } from './engine.js'
 
 // Engine.IO trusts whoever presents a session id (`sid`): any request carrying it may poll, post packets,
 // or "upgrade" the session to a new websocket, and it checks neither origin nor address. For Engine.IO 3
@@ -15,29 +16,20 @@ import type { Server } from 'socket.io'
 //   Behind a proxy every address is the proxy's, so this check cannot tell clients apart there; sails.io.js
 //   is websocket-only by default, which the first rule covers fully.
 
-interface EngineSocket {
-  readonly protocol: number
-  readonly remoteAddress: string
-  readonly transport: { readonly name: string }
-}
-
-type Middleware = (req: IncomingMessage & { _query?: Record<string, string> }, res: ServerResponse, next: (err?: Error) => void) => void
-
 export function guardSessions (io: Server, log: FastifyBaseLogger): void {
-  const engine = io.engine as unknown as { clients: Record<string, EngineSocket>, use (fn: Middleware): void }
-  let refused = 0
-  engine.use((req, _res, next) => {
-    const sid = req._query?.sid
+  const refused = new ThinnedCount()
+  useEngineMiddleware(io, (req, _res, next) => {
+    const sid = queryOf(req)?.sid
     if (sid === undefined) return next()
-    const session = Object.hasOwn(engine.clients, sid) ? engine.clients[sid] : undefined
+    const session = connectionById(io, sid)
     if (session === undefined) return next() // Engine.IO answers an unknown sid itself
     let reason: string | undefined
-    if (session.transport.name === 'websocket') reason = 'the session is already on a websocket'
+    if (session.transport?.name === 'websocket') reason = 'the session is already on a websocket'
     else if (session.protocol === 3 && req.socket.remoteAddress !== session.remoteAddress) reason = 'an Engine.IO 3 session used from another address'
     if (reason === undefined) return next()
-    // attacker-driven: log the first ten, then every power of two
-    const n = ++refused
-    if (n <= 10 || (n & (n - 1)) === 0) {
+    // attacker-driven: thinned
+    const n = refused.next()
+    if (n !== undefined) {
       log.warn({ address: req.socket.remoteAddress, refused: n }, `fastify-sockets: request for an existing session refused: ${reason}`)
     }
     next(new Error(reason))

@@ -1,29 +1,7 @@
-import { EventEmitter } from 'node:events'
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Readable, Stream } from 'node:stream'
-import { kSocketContext } from './symbols.js'
+import { Stream } from 'node:stream'
+import type { VirtualConnection, VirtualIncoming } from './request.js'
 
-// Runs one virtual request through `fastify.routing` with a request/response pair of our own, in place
-// of light-my-request. Fastify runs its whole lifecycle on it as for HTTP (hooks, body parsing,
-// validation, serializers, error and 404 handlers, onResponse). Why: under the round-trip bench
-// (`npm run bench -- --prof`) light-my-request was most of the plugin's cost: per request a Readable
-// plus a real http.ServerResponse on a null socket, option handling, `new URL` parsing, header
-// normalisation of input the plugin had already checked, HTTP header text rendered and parsed back,
-// Buffer copies and a result object with cookie parsing; about 40 µs of CPU per request where this
-// pair costs about 4, and 162 µs against raw socket.io's 31 for the whole round trip where it is now ~45.
-
-/** What `fastify.routing` takes. */
-export type Routing = (req: IncomingMessage, res: ServerResponse) => void
-
-/** A virtual request, as the plugin built it from a checked envelope. */
-export interface DispatchInput {
-  method: string
-  url: string
-  /** Lower-case names, in a plain object built for this one request: the request takes it over. */
-  headers: Record<string, string>
-  /** JSON text of the body, if any. */
-  payload: string | undefined
-}
+// The response side of the virtual HTTP pair: what Fastify and route code use of a ServerResponse.
 
 /** The answer: status, headers (lower-case names, as the route set them) and the body text. */
 export interface DispatchOutput {
@@ -33,91 +11,6 @@ export interface DispatchOutput {
 }
 
 export type DispatchDone<T> = (token: T, err: Error | undefined, res: DispatchOutput | undefined) => void
-
-/**
- * The connection of a virtual request as Fastify sees it (`request.socket`): the socket.io client's
- * address and whether its handshake came over TLS. One per socket.io socket, shared by its requests
- * the way an HTTP keep-alive connection is.
- */
-export class VirtualConnection extends EventEmitter {
-  readonly remoteAddress: string
-  readonly remoteFamily: string
-  readonly encrypted: boolean
-  readonly destroyed = false
-  _meta: unknown = null // Fastify's onTimeout bookkeeping lives here on a net.Socket
-
-  constructor (remoteAddress: string, encrypted: boolean) {
-    super()
-    this.remoteAddress = remoteAddress
-    this.remoteFamily = remoteAddress.includes(':') ? 'IPv6' : 'IPv4'
-    this.encrypted = encrypted
-  }
-
-  setTimeout (): this { return this }
-  setNoDelay (): this { return this }
-  setKeepAlive (): this { return this }
-  ref (): this { return this }
-  unref (): this { return this }
-  destroy (): this { return this }
-}
-
-/** The raw request: a readable stream of the JSON body, carrying the socket context under its symbol. */
-class VirtualIncoming extends Readable {
-  readonly method: string
-  url: string
-  readonly headers: Record<string, string>
-  readonly socket: VirtualConnection
-  readonly httpVersion = '1.1'
-  readonly httpVersionMajor = 1
-  readonly httpVersionMinor = 1
-  readonly trailers: Record<string, string> = {}
-  aborted = false
-  complete = true
-  readonly [kSocketContext]: unknown
-  #body: Buffer | undefined
-
-  constructor (context: unknown, connection: VirtualConnection, input: DispatchInput) {
-    super({ autoDestroy: false })
-    this[kSocketContext] = context
-    this.method = input.method
-    this.url = input.url
-    this.socket = connection
-    const headers = input.headers
-    if (input.payload !== undefined) {
-      this.#body = Buffer.from(input.payload, 'utf8')
-      headers['content-length'] = String(this.#body.length)
-    }
-    this.headers = headers
-  }
-
-  get connection (): VirtualConnection { return this.socket }
-
-  get rawHeaders (): string[] {
-    const raw: string[] = []
-    for (const name of Object.keys(this.headers)) raw.push(name, this.headers[name] as string)
-    return raw
-  }
-
-  /**
-   * The socket that sent this request went away. As for an HTTP client that hangs up, Fastify aborts
-   * `request.signal` and runs the route's `onRequestAbort` hooks.
-   */
-  abort (): void {
-    if (this.aborted) return
-    this.aborted = true
-    this.emit('aborted')
-    this.emit('close')
-  }
-
-  override _read (): void {
-    const body = this.#body
-    this.#body = undefined
-    if (body !== undefined) this.push(body)
-    this.push(null)
-  }
-
-  setTimeout (): this { return this }
-}
 
 function headersSentError (): Error {
   return Object.assign(new Error('Cannot set headers after they are sent to the client'), { code: 'ERR_HTTP_HEADERS_SENT' })
@@ -140,7 +33,7 @@ function httpDate (): string {
  * an http.ServerResponse. Like ServerResponse it is a legacy Stream, not a Writable: `write` takes the
  * chunk at once. The body is kept as given and handed over, with the headers, when the answer ends.
  */
-class VirtualOutgoing<T> extends Stream {
+export class VirtualOutgoing<T> extends Stream {
   statusCode = 200
   statusMessage = ''
   headersSent = false
@@ -291,23 +184,3 @@ class VirtualOutgoing<T> extends Stream {
   }
 }
 
-/**
- * Runs one virtual request through Fastify's router. `context` is set on the raw request under
- * `kSocketContext` before routing; `done(token, err, output)` is called once, on the tick after the
- * answer ended (or with an error if the response was destroyed first).
- */
-/** A dispatched request, as far as its caller needs it: it can be told its client went away. */
-export interface Abortable { abort (): void }
-
-export function dispatch<T> (routing: Routing, context: unknown, connection: VirtualConnection, input: DispatchInput,
-  done: DispatchDone<T>, token: T): Abortable {
-  const req = new VirtualIncoming(context, connection, input)
-  const res = new VirtualOutgoing(req, done, token)
-  try {
-    routing(req as unknown as IncomingMessage, res as unknown as ServerResponse)
-  } catch (err) {
-    // Fastify reports its errors through the reply; should one escape, the request still ends, once
-    res.destroy(err instanceof Error ? err : new Error(String(err)))
-  }
-  return req
-}

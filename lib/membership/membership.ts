@@ -1,4 +1,7 @@
-import type { Server } from 'socket.io'
+import type { Server, Socket } from 'socket.io'
+
+// The seam between the rooms API and where membership lives (this process, or every node of a cluster),
+// and the one way a membership change is applied to the sockets of this process.
 
 /**
  * A change of room membership, addressed by rooms (a socket id is the room of that one socket).
@@ -13,8 +16,8 @@ export interface MembershipOp {
 }
 
 /**
- * Where membership lives. The in-memory one below covers a single process; the cluster one
- * (cluster.ts) applies each change on every node before resolving.
+ * Where membership lives: memory.ts covers a single process; cluster.ts applies each change on every
+ * node before resolving.
  */
 export interface Membership {
   apply (op: MembershipOp): Promise<void>
@@ -22,24 +25,29 @@ export interface Membership {
   members (room: string): Promise<string[]>
   /** Rooms of a socket (without its own id room), or undefined when no node has it. */
   rooms (socketId: string): Promise<string[] | undefined>
-  /**
-   * Resolves once changes made directly to this node's sockets are visible to the other nodes (the sharded
-   * adapter subscribes to a channel per room, asynchronously). Absent when nothing needs waiting for.
-   */
-  settled?: () => Promise<void>
+}
+
+// The sockets of this process a change addresses: every member of each source room, and a source that
+// is the id of a socket here (even if that socket is no longer in its own id room).
+function socketsOf (io: Server, sources: readonly string[]): Set<Socket> {
+  const nsp = io.of('/')
+  const found = new Set<Socket>()
+  for (const source of sources) {
+    const own = nsp.sockets.get(source)
+    if (own !== undefined) found.add(own)
+    const members = nsp.adapter.rooms.get(source)
+    if (members === undefined) continue
+    for (const id of members) {
+      const socket = nsp.sockets.get(id)
+      if (socket !== undefined) found.add(socket)
+    }
+  }
+  return found
 }
 
 /** Applies a membership change to the sockets of this process only. Synchronous. */
 export function applyLocal (io: Server, change: MembershipOp): void {
-  const nsp = io.of('/')
-  const ids = new Set<string>()
-  for (const source of change.sources) {
-    const members = nsp.adapter.rooms.get(source)
-    if (members !== undefined) for (const id of members) ids.add(id)
-  }
-  for (const id of ids) {
-    const socket = nsp.sockets.get(id)
-    if (socket === undefined) continue
+  for (const socket of socketsOf(io, change.sources)) {
     switch (change.op) {
       case 'join': socket.join(change.rooms); break
       case 'leave': for (const room of change.rooms) socket.leave(room); break
@@ -62,13 +70,4 @@ export function localRooms (io: Server, socketId: string): string[] | undefined 
   const socket = io.of('/').sockets.get(socketId)
   if (socket === undefined) return undefined
   return [...socket.rooms].filter((room) => room !== socketId)
-}
-
-/** Single-process membership: every change is applied synchronously to this node's sockets. */
-export function memoryMembership (io: Server): Membership {
-  return {
-    async apply (change) { applyLocal(io, change) },
-    async members (room) { return localMembers(io, room) },
-    async rooms (socketId) { return localRooms(io, socketId) }
-  }
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { FST_SOCKETS_CLIENT_BUNDLE_MISSING } from './errors.js'
+import { FST_SOCKETS_CLIENT_BUNDLE_MISSING } from '../errors.js'
 
 // Serves the browser bundle (built by scripts/build-client.mjs into dist/browser/) and the JSONP cookie
 // route sails.io.js loads before connecting cross-origin. Handlers only; the plugin registers the routes.
@@ -13,10 +13,10 @@ export const GET_COOKIE_PATH = '/__getcookie'
 
 interface Bundle { source: Buffer, etag: string }
 
-// From dist/ the bundle sits beside this module; from lib/ (tsx, tests) it is in ../dist/.
+// From dist/client-support/ the bundle is in dist/browser/; from lib/client-support/ (tsx, tests) it is in ../../dist/browser/.
 const CANDIDATES = [
-  new URL('./browser/fastify-sockets.js', import.meta.url),
-  new URL('../dist/browser/fastify-sockets.js', import.meta.url)
+  new URL('../browser/fastify-sockets.js', import.meta.url),
+  new URL('../../dist/browser/fastify-sockets.js', import.meta.url)
 ]
 
 let loaded: Bundle | undefined

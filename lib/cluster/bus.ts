@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import type { MembershipOp } from './membership.js'
-import { FST_SOCKETS_CLUSTER_TIMEOUT, FST_SOCKETS_CLUSTER_UNAVAILABLE } from './errors.js'
+import type { MembershipOp } from '../membership/membership.js'
+import { FST_SOCKETS_CLUSTER_TIMEOUT, FST_SOCKETS_CLUSTER_UNAVAILABLE } from '../errors.js'
+import { parseMessage, type OutgoingMessage, type RequestBody } from './messages.js'
+import { isUp } from './redis-guard.js'
 
 // The control channel between the nodes of a cluster: who is alive (heartbeats), and requests that
 // every live node must answer (membership changes, members, rooms). It is ours rather than the
 // adapter's serverSideEmitWithAck because we need to know WHICH nodes are silent, to bound every
-// wait by our own deadline (the adapter's count can hang, threats.md finding 8), and to forget a
-// node that died.
+// wait by our own deadline (the adapter's count of expected answers can be wrong, and then its wait
+// never ends), and to forget a node that died.
 
 /** What the bus uses of a node-redis client (standalone or cluster). */
 export interface BusClient {
@@ -46,17 +48,6 @@ export interface BusOptions {
 /** An error the bus reports to the cluster's (rate-limited) log; never thrown. */
 export type BusErrorSink = (what: string, err: unknown) => void
 
-/** A cluster error naming the nodes that did not answer. */
-export type ClusterError = Error & { code: string, nodes: string[] }
-
-type Query = 'members' | 'rooms'
-type Inbound =
-  | { t: 'hb' | 'hello' | 'bye', n: string, i: string }
-  | { t: 'op', n: string, i: string, id: string, op: MembershipOp }
-  | { t: 'q', n: string, i: string, id: string, q: Query, a: string }
-  | { t: 'ack', n: string, i: string, id: string }
-  | { t: 'r', n: string, i: string, id: string, v: string[] | null }
-
 interface Pending {
   readonly what: string
   readonly expected: Set<string>
@@ -65,47 +56,6 @@ interface Pending {
   readonly resolve: (results: Map<string, unknown>) => void
   readonly reject: (err: Error) => void
   readonly timer: NodeJS.Timeout
-}
-
-const OPS = new Set(['join', 'leave', 'leaveAll', 'disconnect'])
-const NAME = /^[A-Za-z0-9._:-]{1,64}$/
-const MAX_LIST = 10_000
-
-function isStringList (value: unknown, maxLength: number): value is string[] {
-  return Array.isArray(value) && value.length <= MAX_LIST &&
-    value.every((item) => typeof item === 'string' && item.length > 0 && item.length <= maxLength)
-}
-
-// Redis is a trust boundary (threats.md T13): anything that does not have exactly our shape is dropped.
-function parse (raw: string): Inbound | undefined {
-  let msg: unknown
-  try { msg = JSON.parse(raw) } catch { return undefined }
-  if (msg === null || typeof msg !== 'object') return undefined
-  const m = msg as Record<string, unknown>
-  if (typeof m.n !== 'string' || !NAME.test(m.n) || typeof m.i !== 'string' || m.i.length > 32) return undefined
-  switch (m.t) {
-    case 'hb': case 'hello': case 'bye': return m as Inbound
-    case 'op': {
-      const op = m.op as Record<string, unknown> | null
-      if (typeof m.id !== 'string' || op === null || typeof op !== 'object' || !OPS.has(op.op as string)) return undefined
-      if (!isStringList(op.sources, 256) || !isStringList(op.rooms, 256)) return undefined
-      return { t: 'op', n: m.n, i: m.i, id: m.id, op: { op: op.op as MembershipOp['op'], sources: op.sources, rooms: op.rooms } }
-    }
-    case 'q':
-      if (typeof m.id !== 'string' || (m.q !== 'members' && m.q !== 'rooms') || typeof m.a !== 'string' || m.a.length > 256) return undefined
-      return m as Inbound
-    case 'ack':
-      return typeof m.id === 'string' ? m as Inbound : undefined
-    case 'r':
-      if (typeof m.id !== 'string' || (m.v !== null && !isStringList(m.v, 256))) return undefined
-      return m as Inbound
-    default: return undefined
-  }
-}
-
-/** Whether a client can take commands now: `isReady` for a client, `isOpen` for a cluster client. */
-export function isUp (client: { readonly isOpen: boolean, readonly isReady?: boolean }): boolean {
-  return typeof client.isReady === 'boolean' ? client.isReady : client.isOpen
 }
 
 /** Resolves once `client` is ready (at once when it is). */
@@ -164,7 +114,7 @@ export class ClusterBus {
   async start (): Promise<void> {
     this.#heartbeat = setInterval(() => { this.#tick() }, this.#opts.heartbeatInterval).unref()
     const subscribe = this.#opts.sharded ? this.#sub.sSubscribe.bind(this.#sub) : this.#sub.subscribe.bind(this.#sub)
-    // Subscribe on a ready connection only (see guard() in cluster.ts); retry on the next 'ready' if it broke meanwhile.
+    // Subscribe on a ready connection only (see guard() in redis-guard.ts); retry on the next 'ready' if it broke meanwhile.
     while (!this.#closed && !this.#subscribed) {
       await whenReady(this.#sub)
       if (this.#closed) return
@@ -184,22 +134,22 @@ export class ClusterBus {
   reconnected (): void {
     const now = performance.now()
     for (const node of this.#peers.keys()) this.#peers.set(node, now)
-    if (this.#subscribed) void this.#send(this.#control, { t: 'hello' })
+    if (this.#subscribed) void this.#send(this.#control, { type: 'hello' })
   }
 
   /** Redis went away: requests in flight can no longer be answered; they fail now, not at their deadline. */
   disconnected (): void {
-    for (const [id, pending] of this.#pending) this.#fail(id, pending, new FST_SOCKETS_CLUSTER_UNAVAILABLE(pending.what, 'the connection to Redis was lost'))
+    for (const [id, pending] of this.#pending) this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_UNAVAILABLE(pending.what, 'the connection to Redis was lost', silent))
   }
 
   /** Applies nothing locally: asks every other live node to apply `op`, resolves when all acknowledged. */
   async apply (op: MembershipOp): Promise<void> {
-    await this.#request({ t: 'op', op }, op.op, undefined)
+    await this.#request({ type: 'op', op }, op.op, undefined)
   }
 
   /** Socket ids in `room` on the other nodes. */
   async members (room: string): Promise<string[]> {
-    const results = await this.#request({ t: 'q', q: 'members', a: room }, 'members', undefined)
+    const results = await this.#request({ type: 'query', query: 'members', arg: room }, 'members', undefined)
     const ids: string[] = []
     for (const value of results.values()) if (Array.isArray(value)) ids.push(...value as string[])
     return ids
@@ -207,7 +157,7 @@ export class ClusterBus {
 
   /** Rooms of a socket held by another node; undefined when no live node holds it. Settles at the first holder. */
   async rooms (socketId: string): Promise<string[] | undefined> {
-    const results = await this.#request({ t: 'q', q: 'rooms', a: socketId }, 'rooms', (value) => value !== null)
+    const results = await this.#request({ type: 'query', query: 'rooms', arg: socketId }, 'rooms', (value) => value !== null)
     for (const value of results.values()) if (Array.isArray(value)) return value as string[]
     return undefined
   }
@@ -216,8 +166,8 @@ export class ClusterBus {
   async close (): Promise<void> {
     if (this.#closed) return
     clearInterval(this.#heartbeat)
-    for (const [id, pending] of this.#pending) this.#fail(id, pending, new FST_SOCKETS_CLUSTER_UNAVAILABLE(pending.what, 'the server is closing'))
-    if (this.ready) await Promise.race([this.#send(this.#control, { t: 'bye' }), new Promise((resolve) => setTimeout(resolve, 500).unref())])
+    for (const [id, pending] of this.#pending) this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_UNAVAILABLE(pending.what, 'the server is closing', silent))
+    if (this.ready) await Promise.race([this.#send(this.#control, { type: 'bye' }), new Promise((resolve) => setTimeout(resolve, 500).unref())])
     this.#closed = true
     // Only on a live connection: a queued UNSUBSCRIBE would meet node-redis' resubscription on connect.
     if (!isUp(this.#sub)) return
@@ -227,12 +177,11 @@ export class ClusterBus {
     }
   }
 
-  async #request (body: Record<string, unknown>, what: string, accept: Pending['accept']): Promise<Map<string, unknown>> {
+  async #request (body: RequestBody, what: string, accept: Pending['accept']): Promise<Map<string, unknown>> {
     if (this.#closed) throw new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, 'the server is closing')
     if (!this.ready) {
-      const err = new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, body.t === 'op' ? 'Redis is not connected (applied on this node only)' : 'Redis is not connected') as ClusterError
-      err.nodes = [...this.#peers.keys()]
-      throw err
+      throw new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, body.type === 'op' ? 'Redis is not connected (applied on this node only)' : 'Redis is not connected',
+        [...this.#peers.keys()])
     }
     const expected = new Set(this.peers())
     if (expected.size === 0) return new Map()
@@ -241,26 +190,21 @@ export class ClusterBus {
       const timer = setTimeout(() => {
         const pending = this.#pending.get(id)
         if (pending === undefined) return
-        const silent = [...pending.expected].filter((node) => !pending.results.has(node))
-        const err = new FST_SOCKETS_CLUSTER_TIMEOUT(what, this.#opts.timeout, silent.join(', ')) as ClusterError
-        err.nodes = silent
-        this.#fail(id, pending, err)
+        this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_TIMEOUT(what, this.#opts.timeout, silent))
       }, this.#opts.timeout)
       this.#pending.set(id, { what, expected, results: new Map(), accept, resolve, reject, timer })
       void this.#send(this.#control, { ...body, id }).then((sent) => {
         const pending = this.#pending.get(id)
-        if (!sent && pending !== undefined) this.#fail(id, pending, new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, 'publishing to Redis failed'))
+        if (!sent && pending !== undefined) this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, 'publishing to Redis failed', silent))
       })
     })
   }
 
-  #fail (id: string, pending: Pending, err: Error): void {
+  // Rejects a request with an error naming the nodes that had not answered it.
+  #fail (id: string, pending: Pending, error: (silent: string[]) => Error): void {
     clearTimeout(pending.timer)
     this.#pending.delete(id)
-    if ((err as Partial<ClusterError>).nodes === undefined) {
-      (err as ClusterError).nodes = [...pending.expected].filter((node) => !pending.results.has(node))
-    }
-    pending.reject(err)
+    pending.reject(error([...pending.expected].filter((node) => !pending.results.has(node))))
   }
 
   #settle (id: string, pending: Pending): void {
@@ -275,8 +219,8 @@ export class ClusterBus {
   }
 
   // Resolves true once Redis took the message; false (reported) when it could not.
-  async #send (channel: string, body: Record<string, unknown>): Promise<boolean> {
-    const message = JSON.stringify({ ...body, n: this.#opts.nodeId, i: this.#instance })
+  async #send (channel: string, body: OutgoingMessage): Promise<boolean> {
+    const message = JSON.stringify({ ...body, node: this.#opts.nodeId, instance: this.#instance })
     try {
       await (this.#opts.sharded ? this.#pub.sPublish(channel, message) : this.#pub.publish(channel, message))
       return true
@@ -287,7 +231,7 @@ export class ClusterBus {
   }
 
   #tick (): void {
-    if (isUp(this.#pub) && this.#subscribed) void this.#send(this.#control, { t: 'hb' })
+    if (isUp(this.#pub) && this.#subscribed) void this.#send(this.#control, { type: 'heartbeat' })
     this.#expire()
   }
 
@@ -305,35 +249,35 @@ export class ClusterBus {
 
   #receive (raw: string): void {
     if (this.#closed) return
-    const msg = parse(raw)
+    const msg = parseMessage(raw)
     if (msg === undefined) { this.#report('message', new Error('malformed cluster message ignored')); return }
-    if (msg.n === this.#opts.nodeId) {
-      if (msg.i !== this.#instance) this.#report('nodeId', new Error(`another process uses this node's nodeId '${msg.n}'`))
+    if (msg.node === this.#opts.nodeId) {
+      if (msg.instance !== this.#instance) this.#report('nodeId', new Error(`another process uses this node's nodeId '${msg.node}'`))
       return
     }
-    if (msg.t === 'bye') { this.#forget(msg.n); return }
+    if (msg.type === 'bye') { this.#forget(msg.node); return }
     // Answers do not announce a node (an answer to a request of ours comes from a node we know).
-    if (msg.t !== 'ack' && msg.t !== 'r') this.#heard(msg.n)
-    switch (msg.t) {
-      case 'hello': void this.#send(this.#inboxOf(msg.n), { t: 'hb' }); break
+    if (msg.type !== 'ack' && msg.type !== 'result') this.#heard(msg.node)
+    switch (msg.type) {
+      case 'hello': void this.#send(this.#inboxOf(msg.node), { type: 'heartbeat' }); break
       case 'op': {
-        const requester = msg.n
+        const requester = msg.node
         const id = msg.id
         this.#handlers.apply(msg.op).then(
-          () => this.#send(this.#inboxOf(requester), { t: 'ack', id }),
+          () => this.#send(this.#inboxOf(requester), { type: 'ack', id }),
           (err: unknown) => { this.#report('apply', err) })
         break
       }
-      case 'q': {
-        const value = msg.q === 'members' ? this.#handlers.members(msg.a) : (this.#handlers.rooms(msg.a) ?? null)
-        void this.#send(this.#inboxOf(msg.n), { t: 'r', id: msg.id, v: value })
+      case 'query': {
+        const value = msg.query === 'members' ? this.#handlers.members(msg.arg) : (this.#handlers.rooms(msg.arg) ?? null)
+        void this.#send(this.#inboxOf(msg.node), { type: 'result', id: msg.id, value })
         break
       }
-      case 'ack': case 'r': {
+      case 'ack': case 'result': {
         const pending = this.#pending.get(msg.id)
         if (pending === undefined) return
-        const value = msg.t === 'r' ? msg.v : true
-        pending.results.set(msg.n, value)
+        const value = msg.type === 'result' ? msg.value : true
+        pending.results.set(msg.node, value)
         if (pending.accept?.(value) === true) this.#settle(msg.id, pending)
         else this.#check(msg.id, pending)
         break
@@ -358,7 +302,7 @@ export class ClusterBus {
   // many to expect, so we stop waiting as soon as all answered. Without it we wait one heartbeat.
   async #discover (): Promise<void> {
     const started = performance.now()
-    await this.#send(this.#control, { t: 'hello' })
+    await this.#send(this.#control, { type: 'hello' })
     let expected: number | undefined
     const count = ['PUBSUB', this.#opts.sharded ? 'SHARDNUMSUB' : 'NUMSUB', this.#control]
     const cluster = Array.isArray(this.#pub.masters)

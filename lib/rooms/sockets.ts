@@ -1,22 +1,18 @@
 import type { FastifyRequest } from 'fastify'
-import type { Server, Socket } from 'socket.io'
-import { socketContextOf } from './virtual-request.js'
-import type { EventName, EventPayload, RoomName, EventRegistry, RegistryJson, SocketId } from './events.js'
-import type { Membership } from './membership.js'
-import type { RoomPolicy } from './room-policy.js'
-import { FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_NOT_SOCKET_REQUEST, FST_SOCKETS_CONNECT_CLIENT } from './errors.js'
-import type { TestClients } from './test-client.js'
-import type { ClientSocket, ClientOptions } from './client/index.js'
+import type { Server } from 'socket.io'
 import type { TObject, Static } from '@sinclair/typebox'
-import { Resources, type Resource, type ResourceOptions, type AnyRecord } from './resources.js'
-import type { ClusterHealth } from './cluster.js'
+import type { ClientSocket, ClientOptions } from '../client/index.js'
+import type { ClusterHealth } from '../cluster/cluster.js'
+import type { TestClients } from '../client-support/connect-client.js'
+import type { Resources } from '../resources/resources.js'
+import type { Resource, ResourceOptions } from '../resources/resource.js'
+import type { AnyRecord } from '../resources/messages.js'
+import type { EventName, EventPayload, RoomName, RegistryJson, SocketId, SocketTarget, Except } from './declarations.js'
+import type { EventRegistry } from './registry.js'
+import type { RoomRules } from './rules.js'
+import type { RoomOperations } from './operations.js'
 
-// A socket id: `string`, branded once rooms are declared (see events.ts).
-export type { SocketId }
-/** Who an operation applies to: a socket request, a socket id, or an array of them. */
-export type SocketTarget = FastifyRequest | SocketId | ReadonlyArray<FastifyRequest | SocketId>
-/** Who a broadcast skips: a socket request, a socket id, a room, or an array of them. */
-export type Except = FastifyRequest | SocketId | RoomName | ReadonlyArray<FastifyRequest | SocketId | RoomName>
+export type { SocketId, SocketTarget, Except }
 
 export interface JoinOptions {
   /**
@@ -41,25 +37,17 @@ export interface BroadcastOptions {
   except?: Except
 }
 
-/** Ids of the sockets of the socket requests in a target (ids given as strings are left out). */
-function requestSockets (target: unknown): Set<string> {
-  const ids = new Set<string>()
-  for (const item of Array.isArray(target) ? target : [target]) {
-    if (isRequest(item)) {
-      const id = socketContextOf(item.raw)?.socket.id
-      if (id !== undefined) ids.add(id)
-    }
-  }
-  return ids
-}
 
-function isRequest (value: unknown): value is FastifyRequest {
-  return value !== null && typeof value === 'object' && 'raw' in value
-}
-
-function requestsOf (target: unknown): FastifyRequest[] {
-  const list: unknown[] = Array.isArray(target) ? target : [target]
-  return list.filter(isRequest)
+/** The parts the plugin builds a `fastify.sockets` from. */
+export interface SocketsParts {
+  readonly io: Server
+  readonly ops: RoomOperations
+  readonly rules: RoomRules
+  readonly registry: EventRegistry
+  readonly resources: Resources
+  readonly clients: TestClients
+  readonly cluster: ClusterHealth | undefined
+  readonly inFlight: () => number
 }
 
 /**
@@ -69,24 +57,24 @@ function requestsOf (target: unknown): FastifyRequest[] {
  */
 export class Sockets {
   readonly #io: Server
-  readonly #membership: Membership
+  readonly #ops: RoomOperations
+  readonly #rules: RoomRules
   readonly #registry: EventRegistry
-  readonly #clients: TestClients | undefined
+  readonly #resources: Resources
+  readonly #clients: TestClients
   readonly #cluster: ClusterHealth | undefined
-  #resources: Resources | undefined
-  readonly #policy: RoomPolicy | undefined
   readonly #inFlight: () => number
 
   /** @internal built by the plugin */
-  constructor (io: Server, membership: Membership, registry: EventRegistry,
-    extras: { clients?: TestClients, cluster?: ClusterHealth | undefined, policy?: RoomPolicy, inFlight?: () => number } = {}) {
-    this.#io = io
-    this.#membership = membership
-    this.#registry = registry
-    this.#clients = extras.clients
-    this.#cluster = extras.cluster
-    this.#policy = extras.policy
-    this.#inFlight = extras.inFlight ?? (() => 0)
+  constructor (parts: SocketsParts) {
+    this.#io = parts.io
+    this.#ops = parts.ops
+    this.#rules = parts.rules
+    this.#registry = parts.registry
+    this.#resources = parts.resources
+    this.#clients = parts.clients
+    this.#cluster = parts.cluster
+    this.#inFlight = parts.inFlight
   }
 
   /**
@@ -128,8 +116,7 @@ export class Sockets {
    * ```
    */
   getId (request: FastifyRequest): SocketId | undefined {
-    if (!isRequest(request)) return undefined
-    return socketContextOf(request.raw)?.socket.id as SocketId | undefined
+    return this.#ops.getId(request) as SocketId | undefined
   }
 
   /**
@@ -151,26 +138,7 @@ export class Sockets {
    *   FST_SOCKETS_ROOM_LIMIT
    */
   async join (target: SocketTarget, rooms: RoomName | readonly RoomName[], options?: JoinOptions): Promise<void> {
-    const serverChosen = options?.allowReserved === true
-    // the policy first: a name a client could have chosen that is too long is a 400, not a server error
-    this.#policy?.checkNames(rooms, serverChosen)
-    const names = this.#registry.checkRooms(rooms)
-    if (this.#registry.hasRooms) {
-      this.#ids(target) // a bad target is refused before any guard runs
-      await this.#registry.authorize(requestsOf(target), names)
-    }
-    // The cap is on what a client can grow: its own socket's rooms, joined through one of its requests.
-    // Joins by socket id, and rooms the server marks as its own (resource subscriptions), are the server's.
-    // Checked for every capped socket before any joins: a refusal leaves no target half-joined.
-    if (!serverChosen && this.#policy !== undefined) {
-      const local = this.#io.of('/').sockets
-      for (const id of requestSockets(target)) {
-        const socket = local.get(id)
-        if (socket !== undefined) this.#policy.checkCapacity(socket, names)
-      }
-    }
-    await this.#eachTarget(target, (socket) => { socket.join(names) }, (ids) =>
-      this.#membership.apply({ op: 'join', sources: ids, rooms: names }))
+    await this.#ops.join(target, rooms, options?.allowReserved === true)
   }
 
   /**
@@ -181,9 +149,7 @@ export class Sockets {
    * ```
    */
   async leave (target: SocketTarget, rooms: RoomName | readonly RoomName[]): Promise<void> {
-    const names = this.#registry.checkRooms(rooms)
-    await this.#eachTarget(target, (socket) => { for (const room of names) socket.leave(room) }, (ids) =>
-      this.#membership.apply({ op: 'leave', sources: ids, rooms: names }))
+    await this.#ops.leave(target, rooms)
   }
 
   /**
@@ -194,8 +160,7 @@ export class Sockets {
    * ```
    */
   async leaveAll (sourceRoom: RoomName | SocketId): Promise<void> {
-    const source = this.#registry.checkRoomOrSocket(sourceRoom)
-    await this.#membership.apply({ op: 'leaveAll', sources: [source], rooms: [] })
+    await this.#ops.leaveAll(sourceRoom)
   }
 
   /**
@@ -206,10 +171,7 @@ export class Sockets {
    * ```
    */
   async addRoomMembersToRooms (sourceRoom: RoomName | SocketId, destRooms: RoomName | readonly RoomName[], options?: JoinOptions): Promise<void> {
-    const source = this.#registry.checkRoomOrSocket(sourceRoom)
-    const rooms = this.#registry.checkRooms(destRooms)
-    this.#policy?.checkNames(rooms, options?.allowReserved === true)
-    await this.#membership.apply({ op: 'join', sources: [source], rooms })
+    await this.#ops.addRoomMembersToRooms(sourceRoom, destRooms, options?.allowReserved === true)
   }
 
   /**
@@ -220,9 +182,7 @@ export class Sockets {
    * ```
    */
   async removeRoomMembersFromRooms (sourceRoom: RoomName | SocketId, destRooms: RoomName | readonly RoomName[]): Promise<void> {
-    const source = this.#registry.checkRoomOrSocket(sourceRoom)
-    const rooms = this.#registry.checkRooms(destRooms)
-    await this.#membership.apply({ op: 'leave', sources: [source], rooms })
+    await this.#ops.removeRoomMembersFromRooms(sourceRoom, destRooms)
   }
 
   /**
@@ -234,12 +194,7 @@ export class Sockets {
    * ```
    */
   broadcast<E extends EventName> (rooms: RoomName | SocketId | readonly (RoomName | SocketId)[], event: E, payload: EventPayload<E>, options?: BroadcastOptions): void {
-    const names = this.#registry.checkRoomsOrSockets(rooms)
-    this.#registry.checkEvent(event, payload)
-    let operator = this.#io.to(names)
-    const except = this.#except(options)
-    if (except !== undefined) operator = operator.except(except)
-    operator.emit(event, payload)
+    this.#ops.broadcast(rooms, event, payload, options?.except)
   }
 
   /**
@@ -250,10 +205,7 @@ export class Sockets {
    * ```
    */
   blast<E extends EventName> (event: E, payload: EventPayload<E>, options?: BroadcastOptions): void {
-    this.#registry.checkEvent(event, payload)
-    const except = this.#except(options)
-    if (except !== undefined) this.#io.except(except).emit(event, payload)
-    else this.#io.emit(event, payload)
+    this.#ops.blast(event, payload, options?.except)
   }
 
   /**
@@ -264,9 +216,7 @@ export class Sockets {
    * ```
    */
   emit<E extends EventName> (socketId: SocketId, event: E, payload: EventPayload<E>): void {
-    const id = this.#registry.checkSocketId(socketId)
-    this.#registry.checkEvent(event, payload)
-    this.#io.to(id).emit(event, payload)
+    this.#ops.emit(socketId, event, payload)
   }
 
   /**
@@ -277,7 +227,7 @@ export class Sockets {
    * ```
    */
   async members (room: RoomName | SocketId): Promise<SocketId[]> {
-    return await this.#membership.members(this.#registry.checkRoomOrSocket(room)) as SocketId[]
+    return await this.#ops.members(room) as SocketId[]
   }
 
   /**
@@ -288,10 +238,7 @@ export class Sockets {
    * ```
    */
   async rooms (target: FastifyRequest | SocketId): Promise<string[]> {
-    const ids = this.#ids(target)
-    const id = ids[0]
-    if (ids.length !== 1 || id === undefined) throw new FST_SOCKETS_INVALID_TARGET('rooms() takes one socket')
-    return (await this.#membership.rooms(id)) ?? []
+    return await this.#ops.rooms(target)
   }
 
   /**
@@ -302,8 +249,7 @@ export class Sockets {
    * ```
    */
   async disconnect (target: SocketTarget): Promise<void> {
-    await this.#eachTarget(target, (socket) => { socket.disconnect(true) }, (ids) =>
-      this.#membership.apply({ op: 'disconnect', sources: ids, rooms: [] }))
+    await this.#ops.disconnect(target)
   }
 
   /**
@@ -314,12 +260,7 @@ export class Sockets {
    * ```
    */
   schemas (): RegistryJson {
-    return this.#registry.schemas()
-  }
-
-  /** @internal the event registry, for features that push events of their own (resources) */
-  get registry (): EventRegistry {
-    return this.#registry
+    return { events: this.#registry.schemas(), rooms: this.#rules.schemas() }
   }
 
   /**
@@ -334,7 +275,6 @@ export class Sockets {
    * @throws FST_SOCKETS_CONNECT_CLIENT when the app cannot be reached (closing, listening on a pipe, refused)
    */
   async connectClient (options?: ClientOptions): Promise<ClientSocket> {
-    if (this.#clients === undefined) throw new FST_SOCKETS_CONNECT_CLIENT('not available on this instance')
     return await this.#clients.connect(options)
   }
 
@@ -352,45 +292,6 @@ export class Sockets {
   resource<S extends TObject> (identity: string, options: ResourceOptions<S> & { schema: S }): Resource<Static<S>>
   resource<R extends object = AnyRecord> (identity: string, options?: ResourceOptions<undefined>): Resource<R>
   resource (identity: string, options?: ResourceOptions): Resource<object> {
-    this.#resources ??= new Resources(this)
     return this.#resources.get(identity, options)
-  }
-
-  // Sockets held here are changed directly (no cluster traffic); other ids go through the membership.
-  async #eachTarget (target: SocketTarget, local: (socket: Socket) => void, remote: (ids: string[]) => Promise<void>): Promise<void> {
-    const ids = this.#ids(target)
-    const sockets = this.#io.of('/').sockets
-    const elsewhere: string[] = []
-    for (const id of ids) {
-      const socket = sockets.get(id)
-      if (socket !== undefined) local(socket)
-      else elsewhere.push(id)
-    }
-    if (elsewhere.length > 0) await remote(elsewhere)
-    else await this.#membership.settled?.()
-  }
-
-  #ids (target: unknown): string[] {
-    const list = Array.isArray(target) ? target : [target]
-    if (list.length === 0) throw new FST_SOCKETS_INVALID_TARGET('empty array')
-    return list.map((item: unknown) => {
-      if (typeof item === 'string') return this.#registry.checkSocketId(item)
-      if (isRequest(item)) {
-        const ctx = socketContextOf(item.raw)
-        if (ctx === undefined) throw new FST_SOCKETS_NOT_SOCKET_REQUEST()
-        return ctx.socket.id
-      }
-      throw new FST_SOCKETS_INVALID_TARGET(item === null ? 'null' : typeof item)
-    })
-  }
-
-  #except (options: BroadcastOptions | undefined): string[] | undefined {
-    const except = options?.except
-    if (except === undefined) return undefined
-    const list = Array.isArray(except) ? except : [except]
-    return list.map((item: unknown) => {
-      if (isRequest(item)) return socketContextOf(item.raw)?.socket.id ?? ''
-      return this.#registry.checkRoomOrSocket(item)
-    }).filter((room) => room !== '')
   }
 }
