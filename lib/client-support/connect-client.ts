@@ -6,8 +6,10 @@ import { FST_SOCKETS_CONNECT_CLIENT } from '../errors.js'
 export type EnsureListening = () => Promise<AddressInfo | string | null>
 
 function urlOf (address: AddressInfo): string {
-  const host = address.address === '0.0.0.0' ? '127.0.0.1'
-    : address.address === '::' ? '[::1]'
+  const host = address.address === '0.0.0.0'
+    ? '127.0.0.1'
+    : address.address === '::'
+      ? '[::1]'
       : address.family === 'IPv6' ? `[${address.address}]` : address.address
   return `http://${host}:${address.port}`
 }

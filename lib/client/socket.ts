@@ -297,7 +297,7 @@ export class ClientSocket<Events extends object = ServerEvents> {
     } else {
       let resolve!: (jwr: JWR) => void
       let reject!: (err: unknown) => void
-      promise = new Promise<JWR>((res, rej) => { resolve = res; reject = rej })
+      promise = new Promise<JWR>((_resolve, _reject) => { resolve = _resolve; reject = _reject })
       done = (err, jwr) => { if (err !== undefined) reject(err); else resolve(jwr) }
     }
     const out: Outgoing = { method, url, data, headers: headers as Record<string, string> | undefined, done, timer: undefined, settled: false }

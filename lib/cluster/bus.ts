@@ -316,8 +316,7 @@ export class ClusterBus {
       } catch (err) { this.#report('discover', err) }
     }
     const limit = started + this.#opts.heartbeatInterval * 2
-    while (!this.#closed && performance.now() < limit && (expected === undefined || this.#peers.size < expected)) {
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
+    const done = (): boolean => this.#closed || performance.now() >= limit || (expected !== undefined && this.#peers.size >= expected)
+    while (!done()) await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }

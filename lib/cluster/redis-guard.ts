@@ -84,4 +84,3 @@ export function guard<T extends RedisClientLike> (client: T, onError: (kind: str
 export function reconnectStrategy (retries: number): number {
   return Math.min(50 * 2 ** retries, 1000) + Math.floor(Math.random() * 100)
 }
-

@@ -55,7 +55,6 @@ export interface PublishChangeOptions<R> extends PublishOptions {
 /** Who subscribes: a socket request (an HTTP request is a no-op, as in Sails) or a socket id. */
 export type SubscribeTarget = FastifyRequest | SocketId
 
-
 /**
  * Resourceful pub-sub for one kind of record (Sails v1 model pub-sub): sockets subscribe to records
  * and watch the resource; publishes reach them under the identity as event name.

@@ -74,4 +74,3 @@ export class Resources {
     return resource
   }
 }
-

@@ -37,7 +37,6 @@ export interface BroadcastOptions {
   except?: Except
 }
 
-
 /** The parts the plugin builds a `fastify.sockets` from. */
 export interface SocketsParts {
   readonly io: Server

@@ -98,4 +98,3 @@ export class VirtualIncoming extends Readable {
 
   setTimeout (): this { return this }
 }
-

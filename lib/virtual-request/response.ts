@@ -183,4 +183,3 @@ export class VirtualOutgoing<T> extends Stream {
     this.#done(this.#token, err, output)
   }
 }
-
