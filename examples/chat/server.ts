@@ -2,7 +2,7 @@
 import { pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
 import { readFile } from 'node:fs/promises'
-import fastifySockets from '../../lib/index.js'
+import fastifySockets from 'fastify-sockets'
 import { events, rooms } from './registry.js'
 
 const page = await readFile(new URL('./index.html', import.meta.url), 'utf8')

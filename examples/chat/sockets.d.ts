@@ -2,7 +2,7 @@
 // sits in its own file in this repository).
 import type { Message } from './registry.js'
 
-declare module '../../lib/index.js' {
+declare module 'fastify-sockets' {
   interface SocketEvents { message: typeof Message }
   interface SocketRooms { chat: `chat:${string}` }
 }

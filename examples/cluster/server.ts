@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { readFile } from 'node:fs/promises'
-import fastifySockets from '../../lib/index.js'
+import fastifySockets from 'fastify-sockets'
 
 const page = await readFile(new URL('./index.html', import.meta.url), 'utf8')
 

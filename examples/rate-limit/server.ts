@@ -10,7 +10,7 @@
 import { pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
 import rateLimit from '@fastify/rate-limit'
-import fastifySockets from '../../lib/index.js'
+import fastifySockets from 'fastify-sockets'
 
 export async function buildRateLimited (options: { max?: number, perSocket?: boolean, allowList?: string[] } = {}) {
   const app = Fastify({ logger: process.env.LOG === '1' })

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import fastifySockets, { defineRoom } from '../../lib/index.js'
+import fastifySockets, { defineRoom } from 'fastify-sockets'
 import { events, GameRoom, Lobby, Score } from './registry.js'
 
 /** Which games each player may watch (stands in for your users table). */
