@@ -1,12 +1,13 @@
 // The package as npm delivers it: one tarball packed from a fresh clone, installed into new apps beside the
 // lowest fastify and TypeBox that package.json's peerDependencies allow. Everything lives in one temp dir,
-// removed in teardown; the tarball is packed once per test process and shared by its tests.
+// removed when the test process ends (the root tap object's teardown); the tarball is packed once per test
+// process and shared by its tests.
 import { spawn } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Teardown } from '../helpers/app.js'
+import tap from 'tap'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url))
@@ -81,12 +82,12 @@ export interface Packed {
 
 let packed: Promise<Packed> | undefined
 
-/** Clones this repository into a temp dir, `npm ci`, `npm pack`: once per process, removed in `t`'s teardown. */
-export async function packFreshClone (t: Teardown): Promise<Packed> {
+/** Clones this repository into a temp dir, `npm ci`, `npm pack`: once per process, removed when it ends. */
+export async function packFreshClone (): Promise<Packed> {
   packed ??= (async () => {
     const started = Date.now()
     const dir = mkdtempSync(join(tmpdir(), 'fastify-sockets-package-'))
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    tap.teardown(() => rmSync(dir, { recursive: true, force: true }))
     const clone = join(dir, 'clone')
     await run('git', ['clone', '--quiet', ROOT, clone], dir)
     const commit = (await run('git', ['rev-parse', '--short', 'HEAD'], clone)).trim()
@@ -107,11 +108,11 @@ const apps = new Map<string, Promise<App>>()
  * A new app in the packed tarball's temp dir (`type` module or commonjs) that installs the tarball from disk and,
  * from the registry, the lowest fastify and TypeBox of the peer ranges and @types/node; its fixtures copied in.
  */
-export async function installApp (t: Teardown, type: 'module' | 'commonjs'): Promise<App> {
+export async function installApp (type: 'module' | 'commonjs'): Promise<App> {
   let app = apps.get(type)
   if (app === undefined) {
     app = (async () => {
-      const { dir: root, tarball } = await packFreshClone(t)
+      const { dir: root, tarball } = await packFreshClone()
       const started = Date.now()
       const dir = join(root, type === 'module' ? 'esm-app' : 'cjs-app')
       mkdirSync(join(dir, 'src'), { recursive: true })

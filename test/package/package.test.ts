@@ -23,7 +23,7 @@ const FLOW = {
 t.test('a fresh clone packs the built package: dist/ with its types, the client and the browser bundle', async (t) => {
   const dirty = (await run('git', ['status', '--porcelain', '--untracked-files=no'], ROOT)).trim()
   if (dirty !== '') t.comment(`NOTE: uncommitted changes are not in the clone, which packs the last commit:\n${dirty}`)
-  const { files, commit, ms } = await packFreshClone(t)
+  const { files, commit, ms } = await packFreshClone()
   t.comment(`clone at ${commit}, npm ci and npm pack took ${ms} ms; ${files.length} files`)
   for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/client/index.js', 'dist/client/index.d.ts',
     'dist/cjs/index.d.ts', 'dist/cjs/client/index.d.ts', 'dist/cjs/package.json', 'dist/browser/fastify-sockets.js']) {
@@ -36,7 +36,7 @@ t.test('a fresh clone packs the built package: dist/ with its types, the client 
 })
 
 t.test(`new ESM and CommonJS apps install the tarball beside fastify ${LOWEST_FASTIFY} and run /say/hello`, async (t) => {
-  const [esm, cjs] = await Promise.all([installApp(t, 'module'), installApp(t, 'commonjs')])
+  const [esm, cjs] = await Promise.all([installApp('module'), installApp('commonjs')])
   t.comment(`npm install took ${esm.ms} ms (ESM app) and ${cjs.ms} ms (CommonJS app), side by side`)
 
   for (const app of [esm, cjs]) {
@@ -64,7 +64,7 @@ t.test(`new ESM and CommonJS apps install the tarball beside fastify ${LOWEST_FA
 })
 
 t.test(`a typed app compiles against fastify ${LOWEST_FASTIFY} as ESM and as CommonJS, and runs`, async (t) => {
-  const [esm, cjs] = await Promise.all([installApp(t, 'module'), installApp(t, 'commonjs')])
+  const [esm, cjs] = await Promise.all([installApp('module'), installApp('commonjs')])
   const base = { target: 'ES2022', strict: true, types: ['node'], skipLibCheck: false }
   const projects = [
     { dir: esm.dir, name: 'ESM, module nodenext', config: 'tsconfig.json', options: { ...base, module: 'nodenext', outDir: 'out' } },
