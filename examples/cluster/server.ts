@@ -1,8 +1,8 @@
 // Two nodes, one Redis: `npm run start:cluster` starts its own redis-server on a free port (stopped on exit),
 // node A on :3001 and node B on :3002 (PORT_A / PORT_B; PORT_A=0 picks a free port), and prints both URLs.
 // Open them side by side: what one page sends through its node appears on the other. REDIS_URL uses a running
-// Redis instead; `NODE_NAME=a PORT=3001 REDIS_URL=... node --import tsx examples/cluster/server.ts` runs one node per
-// process (start several, one per port, on the same REDIS_URL).
+// Redis instead; `NODE_NAME=a PORT=3001 REDIS_URL=... node --conditions=fastify-sockets-source --import tsx
+// examples/cluster/server.ts` runs one node per process (start several, one per port, on the same REDIS_URL).
 import { pathToFileURL } from 'node:url'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { readFile } from 'node:fs/promises'
