@@ -1,4 +1,4 @@
-import createError from '@fastify/error'
+import createError, { type FastifyError } from '@fastify/error'
 
 // Every coded error of the plugin. One prefix, FST_SOCKETS_; codes are never reused.
 // Registration-time errors are 500 TypeErrors (Fastify core convention); errors a socket
@@ -34,7 +34,7 @@ export const FST_SOCKETS_INVALID_ROOM = createError<[string]>(
 export const FST_SOCKETS_INVALID_EVENT = createError<[string]>(
   'FST_SOCKETS_INVALID_EVENT', 'Invalid event name: %s', 500, TypeError)
 
-// ---- typed events and rooms (events.ts) ----
+// ---- typed events and rooms ----
 export const FST_SOCKETS_INVALID_PAYLOAD = createError<[string, string, string]>(
   'FST_SOCKETS_INVALID_PAYLOAD', "Invalid payload for event '%s' at %s: %s (nothing was sent)", 500, TypeError)
 export const FST_SOCKETS_UNDECLARED_EVENT = createError<[string]>(
@@ -50,7 +50,7 @@ export const FST_SOCKETS_CLIENT_BUNDLE_MISSING = createError(
 export const FST_SOCKETS_CONNECT_CLIENT = createError<[string, { cause: unknown }?]>(
   'FST_SOCKETS_CONNECT_CLIENT', 'connectClient() cannot connect: %s', 500)
 
-// ---- resources and blueprints (issue 5) ----
+// ---- resources and blueprints ----
 export const FST_SOCKETS_RESOURCE_OPTIONS_INVALID = createError<[string]>(
   'FST_SOCKETS_RESOURCE_OPTIONS_INVALID', 'Invalid resource: %s', 500, TypeError)
 export const FST_SOCKETS_RESOURCE_ID_INVALID = createError<[string, string]>(
@@ -67,10 +67,36 @@ export const FST_SOCKETS_BAD_CRITERIA = createError<[string]>(
   'FST_SOCKETS_BAD_CRITERIA', 'Invalid find criteria: %s', 400)
 
 // ---- cluster (Redis): cluster-wide operations rejected to the calling code ----
-export const FST_SOCKETS_CLUSTER_TIMEOUT = createError<[string, number, string]>(
+
+/** A cluster-wide operation that did not complete everywhere: `nodes` are the nodes that may not have applied it. */
+export interface ClusterError extends FastifyError {
+  readonly code: 'FST_SOCKETS_CLUSTER_TIMEOUT' | 'FST_SOCKETS_CLUSTER_UNAVAILABLE'
+  readonly nodes: readonly string[]
+}
+
+const ClusterTimeout = createError<[string, number, string]>(
   'FST_SOCKETS_CLUSTER_TIMEOUT', 'Cluster %s not acknowledged within %d ms by node(s): %s', 503)
-export const FST_SOCKETS_CLUSTER_UNAVAILABLE = createError<[string, string]>(
+/** A cluster-wide operation some live nodes did not acknowledge within `cluster.timeout`. */
+export class FST_SOCKETS_CLUSTER_TIMEOUT extends ClusterTimeout implements ClusterError {
+  declare readonly code: 'FST_SOCKETS_CLUSTER_TIMEOUT'
+  readonly nodes: readonly string[]
+  constructor (what: string, timeout: number, nodes: readonly string[]) {
+    super(what, timeout, nodes.join(', '))
+    this.nodes = Object.freeze([...nodes])
+  }
+}
+
+const ClusterUnavailable = createError<[string, string]>(
   'FST_SOCKETS_CLUSTER_UNAVAILABLE', 'Cluster %s failed: %s', 503)
+/** A cluster-wide operation that could not run across the cluster (Redis unreachable, the server closing). */
+export class FST_SOCKETS_CLUSTER_UNAVAILABLE extends ClusterUnavailable implements ClusterError {
+  declare readonly code: 'FST_SOCKETS_CLUSTER_UNAVAILABLE'
+  readonly nodes: readonly string[]
+  constructor (what: string, reason: string, nodes: readonly string[] = []) {
+    super(what, reason)
+    this.nodes = Object.freeze([...nodes])
+  }
+}
 
 // ---- limits, handshake hooks and room guards (hardening) ----
 export const FST_SOCKETS_TOO_MANY_REQUESTS = createError<[number]>(

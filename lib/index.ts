@@ -5,24 +5,27 @@ export { fastifySockets, errorCodes }
 export default fastifySockets
 
 export type { FastifySocketsOptions, ClusterOptions, RedisClientLike } from './options.js'
-export type { ClusterHealth, ClusterStatus } from './cluster.js'
-export type { Sockets, SocketId, SocketTarget, Except, BroadcastOptions, JoinOptions, SocketsStats } from './sockets.js'
-export type { JWR } from './virtual-request.js'
-export type { SocketEvents, SocketRooms, EventName, EventPayload, RoomName } from './events.js'
+export type { ClusterError } from './errors.js'
+export type { ClusterHealth, ClusterStatus } from './cluster/cluster.js'
+export type { Sockets, SocketId, SocketTarget, Except, BroadcastOptions, JoinOptions, SocketsStats } from './rooms/sockets.js'
+export type { JWR } from './virtual-request/jwr.js'
 export type {
+  SocketEvents, SocketRooms, EventName, EventPayload, RoomName,
   SocketEventMap, SocketListenEvents, RoomParams, JoinGuard, RoomSpec, RoomDeclaration, SchemaOf,
   EventSchemas, RoomSchemas, RegistryOptions, RegistryJson
-} from './events.js'
-export { DENIED_REQUEST_HEADERS, VERBS } from './packet.js'
-export { defineRoom } from './events.js'
+} from './rooms/declarations.js'
+export { DENIED_REQUEST_HEADERS } from './virtual-request/headers.js'
+export { VERBS } from './virtual-request/envelope.js'
+export { defineRoom } from './rooms/declarations.js'
 
 // ---- resources and blueprints ----
-export { blueprints } from './blueprints.js'
-export type { BlueprintOptions } from './blueprints.js'
-export { memoryStore } from './store.js'
-export { resourceMessages } from './resources.js'
-export type { Store, FindQuery, SortClause, MemoryStoreOptions } from './store.js'
+export { blueprints } from './resources/blueprints.js'
+export type { BlueprintOptions } from './resources/blueprints.js'
+export { memoryStore } from './resources/store.js'
+export { resourceMessages } from './resources/messages.js'
+export type { Store, FindQuery, SortClause, MemoryStoreOptions } from './resources/store.js'
+export type { Resource, ResourceOptions, PublishOptions, PublishChangeOptions, SubscribeTarget } from './resources/resource.js'
 export type {
-  Resource, ResourceOptions, ResourceMessage, RecordId, AnyRecord, PublishOptions, PublishChangeOptions, SubscribeTarget,
+  ResourceMessage, RecordId, AnyRecord,
   CreatedMessage, UpdatedMessage, DestroyedMessage, AddedToMessage, RemovedFromMessage
-} from './resources.js'
+} from './resources/messages.js'

@@ -1,11 +1,15 @@
 import type { IncomingMessage } from 'node:http'
 import type { ServerOptions, Socket } from 'socket.io'
-import { hostname } from 'node:os'
-import { randomBytes } from 'node:crypto'
 import { FST_SOCKETS_OPTIONS_INVALID, FST_SOCKETS_ORIGINS_REQUIRED } from './errors.js'
-import { resolveRegistryOptions, type RegistryOptions, type ResolvedRegistry } from './events.js'
-import { DEFAULT_CLIENT_PATH, GET_COOKIE_PATH } from './browser-client.js'
-import { isPlainObject } from './packet.js'
+import { MAX_TIMER_MS, LIMITS } from './common/limits.js'
+import { isPlainObject } from './common/values.js'
+import type { RegistryOptions } from './rooms/declarations.js'
+import { resolveEvents, resolveRooms, type ResolvedRegistry } from './rooms/registry-options.js'
+import { parseOrigin } from './connection/origins.js'
+import { DEFAULT_CLIENT_PATH, GET_COOKIE_PATH } from './client-support/bundle-routes.js'
+import { resolveCluster, type ClusterOptions, type ResolvedClusterOptions } from './cluster/options.js'
+
+export type { ClusterOptions, RedisClientLike, ResolvedClusterOptions } from './cluster/options.js'
 
 /**
  * Options of the fastify-sockets plugin.
@@ -18,7 +22,7 @@ import { isPlainObject } from './packet.js'
  * })
  * ```
  */
-// `events`, `rooms` and `validate` come from RegistryOptions (events.ts): typed to mirror the
+// `events`, `rooms` and `validate` come from RegistryOptions (rooms/declarations.ts): typed to mirror the
 // SocketEvents / SocketRooms declarations, and required once those are declared.
 export interface FastifySocketsOptions extends RegistryOptions {
   /**
@@ -111,83 +115,32 @@ export interface FastifySocketsOptions extends RegistryOptions {
 }
 
 /**
- * A node-redis (`redis` package, v4.6+ or v5) client or cluster client, as far as the plugin uses it.
- * Structural so any `createClient()` / `createCluster()` result fits, whatever its modules.
+ * The defaults of every option, frozen: the one place a default is written. (`cluster`'s nested defaults
+ * are `CLUSTER_DEFAULTS` in cluster/options.ts.) The docs' options block shows the same values, which a test checks.
  */
-export interface RedisClientLike {
-  readonly isOpen: boolean
-  /** Absent on cluster clients. */
-  readonly isReady?: boolean
-  on (event: string, listener: (...args: any[]) => void): unknown
-  off (event: string, listener: (...args: any[]) => void): unknown
-}
+export const DEFAULTS = Object.freeze({
+  allowedOrigins: undefined,
+  allowNoOrigin: true,
+  allowRequest: undefined,
+  requestTimeout: 30_000,
+  maxMessageSize: 100_000,
+  maxInFlight: 64,
+  maxRoomsPerSocket: 100,
+  maxRoomNameLength: 128,
+  reservedRoomPrefixes: Object.freeze([] as string[]),
+  onConnection: undefined,
+  onDisconnect: undefined,
+  socketio: Object.freeze({ allowEIO3: true }),
+  client: Object.freeze({ path: DEFAULT_CLIENT_PATH, getCookie: true }),
+  cluster: undefined,
+  events: undefined,
+  rooms: undefined,
+  validate: true
+} as const) satisfies { readonly [K in keyof Required<FastifySocketsOptions>]: unknown }
 
-/** Options of `cluster` (see the README, Cluster). */
-export interface ClusterOptions {
-  /**
-   * Where Redis is: `{ url }` (the plugin creates, connects and closes two clients), or your own two
-   * node-redis clients `{ pubClient, subClient }`, already connected; you close them after `fastify.close()`.
-   */
-  redis: { url: string } | { pubClient: RedisClientLike, subClient: RedisClientLike }
-  /**
-   * Use Redis 7 sharded pub/sub (`createShardedAdapter`), for Redis Cluster deployments.
-   * @default false
-   */
-  sharded?: boolean
-  /**
-   * Sharded adapter only: `static`, `dynamic` or `dynamic-private` (see @socket.io/redis-adapter).
-   * @default 'dynamic'
-   */
-  subscriptionMode?: 'static' | 'dynamic' | 'dynamic-private'
-  /**
-   * Prefix of every Redis channel; nodes of one app share it, different apps on one Redis must not.
-   * @default 'fastify-sockets'
-   */
-  key?: string
-  /**
-   * This node's name in the cluster (in errors naming silent nodes, in health). 1..64 of `[A-Za-z0-9._:-]`.
-   * @default `<hostname>:<pid>:<random>`
-   */
-  nodeId?: string
-  /**
-   * Deadline in ms of a cluster-wide operation (membership change, `members`, `rooms`).
-   * @default 5000
-   */
-  timeout?: number
-  /**
-   * How often (ms) a node tells the others it is alive.
-   * @default 1000
-   */
-  heartbeatInterval?: number
-  /**
-   * A node not heard from for this long (ms) is gone: later operations do not wait for it. Greater than `heartbeatInterval`.
-   * @default 3000
-   */
-  heartbeatTimeout?: number
-  /**
-   * How long (ms) registration waits for Redis. Past it the plugin starts anyway, not ready
-   * (`fastify.sockets.cluster.ready === false`), and keeps reconnecting. 0: do not wait.
-   * @default 5000
-   */
-  readyTimeout?: number
-}
-
-/** `cluster` after validation and defaults. */
-export interface ResolvedClusterOptions {
-  readonly redis: { readonly url: string } | { readonly pubClient: RedisClientLike, readonly subClient: RedisClientLike }
-  readonly sharded: boolean
-  readonly subscriptionMode: 'static' | 'dynamic' | 'dynamic-private'
-  readonly key: string
-  readonly nodeId: string
-  readonly timeout: number
-  readonly heartbeatInterval: number
-  readonly heartbeatTimeout: number
-  readonly readyTimeout: number
-}
-
-/** The options after validation and defaults; frozen. */
+/** The options after their checks and defaults; frozen (nested objects too, but for socket.io's own passthrough values). */
 export interface ResolvedOptions {
-  readonly allowedOrigins: ReadonlySet<string> | undefined
+  readonly allowedOrigins: readonly string[] | undefined
   readonly allowNoOrigin: boolean
   readonly allowRequest: FastifySocketsOptions['allowRequest']
   readonly requestTimeout: number
@@ -198,132 +151,84 @@ export interface ResolvedOptions {
   readonly reservedRoomPrefixes: readonly string[]
   readonly onConnection: FastifySocketsOptions['onConnection']
   readonly onDisconnect: FastifySocketsOptions['onDisconnect']
-  readonly socketio: Partial<ServerOptions>
-  /** `events`, `rooms`, `validate`: shapes checked, compiled by the EventRegistry. */
+  readonly socketio: Readonly<Partial<ServerOptions>>
+  /** `events`, `rooms`, `validate`: shapes checked; compiled by the EventRegistry and the RoomRules. */
   readonly registry: ResolvedRegistry
   readonly client: { readonly path: string | undefined, readonly getCookie: boolean }
   readonly cluster: ResolvedClusterOptions | undefined
 }
 
-const KNOWN = new Set<string>(['allowedOrigins', 'allowNoOrigin', 'allowRequest', 'requestTimeout', 'socketio',
-  'events', 'rooms', 'validate', 'client', 'cluster',
-  'maxMessageSize', 'maxInFlight', 'maxRoomsPerSocket', 'maxRoomNameLength', 'reservedRoomPrefixes', 'onConnection', 'onDisconnect'])
-// Options Fastify's own register() takes (`app.register(plugin, { prefix, logLevel })`): they reach the
-// plugin with the rest, and mean nothing to it (it decorates the root through fastify-plugin).
-const FASTIFY_REGISTER_KEYS = new Set<string>(['prefix', 'logLevel', 'logSerializers'])
-
-function positiveInteger (name: string, value: unknown, fallback: number, max: number): number {
-  const n = value ?? fallback
-  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n > max) {
-    throw new FST_SOCKETS_OPTIONS_INVALID(`${name} must be an integer in 1..${max}`)
-  }
-  return n
-}
-
-
-/** Parses an exact origin; returns the normalised form or a reason it is not one. */
-export function checkOrigin (origin: unknown): { origin: string } | { reason: string } {
-  if (typeof origin !== 'string' || origin.length === 0) return { reason: 'not a non-empty string' }
-  let url: URL
-  try { url = new URL(origin) } catch { return { reason: 'not a URL' } }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { reason: 'scheme must be http or https' }
-  if (url.origin !== origin) {
-    return { reason: `not an exact origin (did you mean '${url.origin}'? no path, no trailing slash, no default port)` }
-  }
-  return { origin }
-}
-
 /**
- * Validates the options up front: an invalid value is an error, never silently replaced by a default.
- * @throws FST_SOCKETS_OPTIONS_INVALID, FST_SOCKETS_ORIGINS_REQUIRED
+ * Options Fastify's own `register()` takes (`app.register(plugin, { prefix, logLevel })`): they reach a
+ * plugin with the rest, and mean nothing to one that decorates the root through fastify-plugin.
  */
-export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
-  const opts = input ?? {}
-  if (!isPlainObject(opts)) throw new FST_SOCKETS_OPTIONS_INVALID('options must be an object')
-  for (const key of Object.keys(opts)) {
-    if (!KNOWN.has(key) && !FASTIFY_REGISTER_KEYS.has(key)) throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option '${key}'`)
-  }
+export const FASTIFY_REGISTER_KEYS: readonly string[] = Object.freeze(['prefix', 'logLevel', 'logSerializers'])
 
-  let allowedOrigins: Set<string> | undefined
-  if (opts.allowedOrigins !== undefined) {
-    if (!Array.isArray(opts.allowedOrigins)) throw new FST_SOCKETS_OPTIONS_INVALID('allowedOrigins must be an array of origins')
-    // an empty list would refuse every browser while still passing the production check: say so instead
-    if (opts.allowedOrigins.length === 0) throw new FST_SOCKETS_OPTIONS_INVALID('allowedOrigins is empty: list at least one origin, or leave it out')
-    allowedOrigins = new Set()
-    for (const entry of opts.allowedOrigins) {
-      const checked = checkOrigin(entry)
-      if ('reason' in checked) throw new FST_SOCKETS_OPTIONS_INVALID(`allowedOrigins entry '${String(entry)}' is ${checked.reason}`)
-      allowedOrigins.add(checked.origin)
+function integer (name: string, fallback: number, max: number) {
+  return (value: unknown): number => {
+    const n = value ?? fallback
+    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n > max) {
+      throw new FST_SOCKETS_OPTIONS_INVALID(`${name} must be an integer in 1..${max}`)
     }
+    return n
   }
+}
 
-  if (opts.allowNoOrigin !== undefined && typeof opts.allowNoOrigin !== 'boolean') {
-    throw new FST_SOCKETS_OPTIONS_INVALID('allowNoOrigin must be a boolean')
+function boolean (name: string, fallback: boolean) {
+  return (value: unknown): boolean => {
+    if (value !== undefined && typeof value !== 'boolean') throw new FST_SOCKETS_OPTIONS_INVALID(`${name} must be a boolean`)
+    return value ?? fallback
   }
-  if (opts.allowRequest !== undefined && typeof opts.allowRequest !== 'function') {
-    throw new FST_SOCKETS_OPTIONS_INVALID('allowRequest must be a function')
+}
+
+function optionalFunction<F> (name: string) {
+  return (value: unknown): F | undefined => {
+    if (value !== undefined && typeof value !== 'function') throw new FST_SOCKETS_OPTIONS_INVALID(`${name} must be a function`)
+    return value as F | undefined
   }
-  const requestTimeout = opts.requestTimeout ?? 30_000
-  if (typeof requestTimeout !== 'number' || !Number.isInteger(requestTimeout) || requestTimeout <= 0 || requestTimeout > 2 ** 31 - 1) {
+}
+
+function resolveOrigins (value: unknown): readonly string[] | undefined {
+  if (value === undefined) return undefined
+  if (!Array.isArray(value)) throw new FST_SOCKETS_OPTIONS_INVALID('allowedOrigins must be an array of origins')
+  // an empty list would refuse every browser while still passing the production check: say so instead
+  if (value.length === 0) throw new FST_SOCKETS_OPTIONS_INVALID('allowedOrigins is empty: list at least one origin, or leave it out')
+  const origins: string[] = []
+  for (const entry of value) {
+    const checked = parseOrigin(entry)
+    if ('reason' in checked) throw new FST_SOCKETS_OPTIONS_INVALID(`allowedOrigins entry '${String(entry)}' is ${checked.reason}`)
+    if (!origins.includes(checked.origin)) origins.push(checked.origin)
+  }
+  return Object.freeze(origins)
+}
+
+function resolveRequestTimeout (value: unknown): number {
+  const ms = value ?? DEFAULTS.requestTimeout
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms <= 0 || ms > MAX_TIMER_MS) {
     throw new FST_SOCKETS_OPTIONS_INVALID('requestTimeout must be a positive integer of milliseconds')
   }
-  if (opts.socketio !== undefined && !isPlainObject(opts.socketio)) {
-    throw new FST_SOCKETS_OPTIONS_INVALID('socketio must be an object of socket.io ServerOptions')
+  return ms
+}
+
+function resolvePrefixes (value: unknown): readonly string[] {
+  const prefixes = value ?? DEFAULTS.reservedRoomPrefixes
+  if (!Array.isArray(prefixes) || !prefixes.every((p) => typeof p === 'string' && p.length > 0)) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('reservedRoomPrefixes must be an array of non-empty strings')
   }
-  const socketio = (opts.socketio ?? {}) as Partial<ServerOptions>
-  // socket.io's connection state recovery skips middlewares unless told otherwise, and onConnection is
-  // one: a recovered socket would connect without the hook that may be doing its authorisation.
-  const recovery = socketio.connectionStateRecovery as { skipMiddlewares?: boolean } | undefined
-  if (recovery !== undefined && opts.onConnection !== undefined && recovery.skipMiddlewares !== false) {
-    throw new FST_SOCKETS_OPTIONS_INVALID('socketio.connectionStateRecovery would let recovered sockets skip onConnection: set its skipMiddlewares: false')
-  }
+  return Object.freeze([...prefixes as string[]])
+}
+
+function resolveSocketio (value: unknown): Readonly<Partial<ServerOptions>> {
+  if (value !== undefined && !isPlainObject(value)) throw new FST_SOCKETS_OPTIONS_INVALID('socketio must be an object of socket.io ServerOptions')
+  const socketio = (value ?? {}) as Partial<ServerOptions>
   if ('allowRequest' in socketio) {
     throw new FST_SOCKETS_OPTIONS_INVALID('use the plugin option allowRequest, not socketio.allowRequest (the plugin composes it with the origin check)')
   }
   if ('maxHttpBufferSize' in socketio) {
     throw new FST_SOCKETS_OPTIONS_INVALID('use the plugin option maxMessageSize, not socketio.maxHttpBufferSize')
   }
-  const maxMessageSize = positiveInteger('maxMessageSize', opts.maxMessageSize, 100_000, 2 ** 31 - 1)
-  const maxInFlight = positiveInteger('maxInFlight', opts.maxInFlight, 64, 1_000_000)
-  const maxRoomsPerSocket = positiveInteger('maxRoomsPerSocket', opts.maxRoomsPerSocket, 100, 1_000_000)
-  const maxRoomNameLength = positiveInteger('maxRoomNameLength', opts.maxRoomNameLength, 128, 256)
-  const prefixes = opts.reservedRoomPrefixes ?? []
-  if (!Array.isArray(prefixes) || !prefixes.every((p) => typeof p === 'string' && p.length > 0)) {
-    throw new FST_SOCKETS_OPTIONS_INVALID('reservedRoomPrefixes must be an array of non-empty strings')
-  }
-  for (const hook of ['onConnection', 'onDisconnect'] as const) {
-    if (opts[hook] !== undefined && typeof opts[hook] !== 'function') throw new FST_SOCKETS_OPTIONS_INVALID(`${hook} must be a function`)
-  }
-
-  const client = resolveClient(opts.client)
-  const cluster = opts.cluster === undefined ? undefined : resolveCluster(opts.cluster)
-  if (cluster !== undefined && 'adapter' in socketio) {
-    throw new FST_SOCKETS_OPTIONS_INVALID('socketio.adapter cannot be combined with cluster (the plugin sets the Redis adapter)')
-  }
-
-  if (env.NODE_ENV === 'production' && allowedOrigins === undefined && opts.allowRequest === undefined) {
-    throw new FST_SOCKETS_ORIGINS_REQUIRED()
-  }
-
-  const registry = resolveRegistryOptions(opts)
-
-  return Object.freeze({
-    registry,
-    allowedOrigins,
-    allowNoOrigin: (opts.allowNoOrigin as boolean | undefined) ?? true,
-    allowRequest: opts.allowRequest as FastifySocketsOptions['allowRequest'],
-    requestTimeout,
-    maxMessageSize,
-    maxInFlight,
-    maxRoomsPerSocket,
-    maxRoomNameLength,
-    reservedRoomPrefixes: Object.freeze([...prefixes as string[]]),
-    onConnection: opts.onConnection as FastifySocketsOptions['onConnection'],
-    onDisconnect: opts.onDisconnect as FastifySocketsOptions['onDisconnect'],
-    socketio: { allowEIO3: true, ...socketio },
-    client,
-    cluster
-  })
+  // A copy, frozen; the values inside stay the user's own (socket.io reads them, and they are not ours to freeze).
+  return Object.freeze({ ...DEFAULTS.socketio, ...socketio })
 }
 
 function resolveClient (input: unknown): ResolvedOptions['client'] {
@@ -333,93 +238,72 @@ function resolveClient (input: unknown): ResolvedOptions['client'] {
   for (const key of Object.keys(client)) {
     if (key !== 'path' && key !== 'getCookie') throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option 'client.${key}'`)
   }
-  const path = client.path ?? DEFAULT_CLIENT_PATH
+  const path = client.path ?? DEFAULTS.client.path
   if (path !== false && (typeof path !== 'string' || !/^\/[^?#\s]*$/.test(path) || path.length > 256)) {
     throw new FST_SOCKETS_OPTIONS_INVALID('client.path must be false or a route path starting with / (no query, no spaces)')
   }
-  if (client.getCookie !== undefined && typeof client.getCookie !== 'boolean') {
-    throw new FST_SOCKETS_OPTIONS_INVALID('client.getCookie must be a boolean')
-  }
+  const getCookie = boolean('client.getCookie', DEFAULTS.client.getCookie)(client.getCookie)
   if (path === GET_COOKIE_PATH && client.getCookie !== false) {
     throw new FST_SOCKETS_OPTIONS_INVALID(`client.path '${GET_COOKIE_PATH}' is the sails.io.js cookie route's (set client.getCookie: false to take it)`)
   }
-  return Object.freeze({ path: path === false ? undefined : path, getCookie: (client.getCookie as boolean | undefined) ?? true })
+  return Object.freeze({ path: path === false ? undefined : path, getCookie })
 }
 
-// ---- cluster ----
-const CLUSTER_KNOWN = new Set<string>(['redis', 'sharded', 'subscriptionMode', 'key', 'nodeId', 'timeout',
-  'heartbeatInterval', 'heartbeatTimeout', 'readyTimeout'])
-const NODE_ID = /^[A-Za-z0-9._:-]{1,64}$/
-const KEY = /^[A-Za-z0-9._:-]{1,64}$/
+// One check per option (the compiler refuses an option without one); each returns the resolved value.
+const CHECKS = {
+  allowedOrigins: resolveOrigins,
+  allowNoOrigin: boolean('allowNoOrigin', DEFAULTS.allowNoOrigin),
+  allowRequest: optionalFunction<NonNullable<FastifySocketsOptions['allowRequest']>>('allowRequest'),
+  requestTimeout: resolveRequestTimeout,
+  maxMessageSize: integer('maxMessageSize', DEFAULTS.maxMessageSize, MAX_TIMER_MS),
+  maxInFlight: integer('maxInFlight', DEFAULTS.maxInFlight, 1_000_000),
+  maxRoomsPerSocket: integer('maxRoomsPerSocket', DEFAULTS.maxRoomsPerSocket, 1_000_000),
+  maxRoomNameLength: integer('maxRoomNameLength', DEFAULTS.maxRoomNameLength, LIMITS.roomName),
+  reservedRoomPrefixes: resolvePrefixes,
+  onConnection: optionalFunction<NonNullable<FastifySocketsOptions['onConnection']>>('onConnection'),
+  onDisconnect: optionalFunction<NonNullable<FastifySocketsOptions['onDisconnect']>>('onDisconnect'),
+  socketio: resolveSocketio,
+  client: resolveClient,
+  cluster: (value: unknown) => value === undefined ? undefined : resolveCluster(value),
+  events: resolveEvents,
+  rooms: resolveRooms,
+  validate: boolean('validate', DEFAULTS.validate)
+} satisfies { readonly [K in keyof Required<FastifySocketsOptions>]: (value: unknown) => unknown }
 
-function milliseconds (name: string, value: unknown, fallback: number, min: number): number {
-  const ms = value ?? fallback
-  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < min || ms > 2 ** 31 - 1) {
-    throw new FST_SOCKETS_OPTIONS_INVALID(`cluster.${name} must be an integer of milliseconds >= ${min}`)
-  }
-  return ms
-}
+type Checked = { -readonly [K in keyof typeof CHECKS]: ReturnType<typeof CHECKS[K]> }
 
-function isRedisClient (value: unknown): value is RedisClientLike {
-  if (value === null || typeof value !== 'object') return false
-  const client = value as Record<string, unknown>
-  return typeof client.on === 'function' && typeof client.publish === 'function' && typeof client.subscribe === 'function'
-}
+/** The names of every option, for "unknown option" and the docs' check. */
+export const OPTION_NAMES: readonly string[] = Object.freeze(Object.keys(CHECKS))
 
-/** A readable, unique default node name. */
-function defaultNodeId (): string {
-  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '').slice(0, 40)
-  return `${host === '' ? 'node' : host}:${process.pid}:${randomBytes(3).toString('hex')}`
-}
+/**
+ * Validates the options up front: an invalid value is an error, never silently replaced by a default.
+ * @throws FST_SOCKETS_OPTIONS_INVALID, FST_SOCKETS_ORIGINS_REQUIRED
+ */
+export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  const opts = input ?? {}
+  if (!isPlainObject(opts)) throw new FST_SOCKETS_OPTIONS_INVALID('options must be an object')
+  for (const key of Object.keys(opts)) {
+    if (!Object.hasOwn(CHECKS, key) && !FASTIFY_REGISTER_KEYS.includes(key)) throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option '${key}'`)
+  }
+  const checked = {} as Checked
+  for (const key of OPTION_NAMES as Array<keyof typeof CHECKS>) {
+    (checked as Record<string, unknown>)[key] = CHECKS[key](opts[key])
+  }
 
-function resolveCluster (input: unknown): ResolvedClusterOptions {
-  if (!isPlainObject(input)) throw new FST_SOCKETS_OPTIONS_INVALID('cluster must be an object such as { redis: { url } }')
-  for (const key of Object.keys(input)) {
-    if (!CLUSTER_KNOWN.has(key)) throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option 'cluster.${key}'`)
+  // Rules across options.
+  // socket.io's connection state recovery skips middlewares unless told otherwise, and onConnection is
+  // one: a recovered socket would connect without the hook that may be doing its authorisation.
+  const recovery = checked.socketio.connectionStateRecovery as { skipMiddlewares?: boolean } | undefined
+  if (recovery !== undefined && checked.onConnection !== undefined && recovery.skipMiddlewares !== false) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('socketio.connectionStateRecovery would let recovered sockets skip onConnection: set its skipMiddlewares: false')
   }
-  const redis = input.redis
-  let resolvedRedis: ResolvedClusterOptions['redis']
-  if (!isPlainObject(redis)) {
-    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis must be { url } or { pubClient, subClient } (node-redis clients)')
-  } else if ('url' in redis) {
-    if (Object.keys(redis).length !== 1) throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis takes either { url } or { pubClient, subClient }')
-    let url: URL | undefined
-    try { url = typeof redis.url === 'string' ? new URL(redis.url) : undefined } catch { url = undefined }
-    if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
-      throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis.url must be a redis:// or rediss:// URL')
-    }
-    resolvedRedis = { url: redis.url as string }
-  } else {
-    if (Object.keys(redis).length !== 2 || !isRedisClient(redis.pubClient) || !isRedisClient(redis.subClient)) {
-      throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis must be { url } or { pubClient, subClient } (two node-redis clients)')
-    }
-    if (!redis.pubClient.isOpen || !redis.subClient.isOpen) {
-      throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis clients must be connected (call connect() on both) before registering')
-    }
-    if (redis.pubClient === redis.subClient) {
-      throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis.subClient must be a separate client (subClient = pubClient.duplicate())')
-    }
-    resolvedRedis = { pubClient: redis.pubClient, subClient: redis.subClient }
+  if (checked.cluster !== undefined && 'adapter' in checked.socketio) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('socketio.adapter cannot be combined with cluster (the plugin sets the Redis adapter)')
   }
-  if (input.sharded !== undefined && typeof input.sharded !== 'boolean') throw new FST_SOCKETS_OPTIONS_INVALID('cluster.sharded must be a boolean')
-  const sharded = input.sharded ?? false
-  const subscriptionMode = input.subscriptionMode ?? 'dynamic'
-  if (subscriptionMode !== 'static' && subscriptionMode !== 'dynamic' && subscriptionMode !== 'dynamic-private') {
-    throw new FST_SOCKETS_OPTIONS_INVALID("cluster.subscriptionMode must be 'static', 'dynamic' or 'dynamic-private'")
+  if (env.NODE_ENV === 'production' && checked.allowedOrigins === undefined && checked.allowRequest === undefined) {
+    throw new FST_SOCKETS_ORIGINS_REQUIRED()
   }
-  if (input.subscriptionMode !== undefined && !sharded) {
-    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.subscriptionMode applies to the sharded adapter only (set cluster.sharded: true)')
-  }
-  const key = input.key ?? 'fastify-sockets'
-  if (typeof key !== 'string' || !KEY.test(key)) throw new FST_SOCKETS_OPTIONS_INVALID('cluster.key must be 1..64 of [A-Za-z0-9._:-]')
-  const nodeId = input.nodeId ?? defaultNodeId()
-  if (typeof nodeId !== 'string' || !NODE_ID.test(nodeId)) throw new FST_SOCKETS_OPTIONS_INVALID('cluster.nodeId must be 1..64 of [A-Za-z0-9._:-]')
-  const timeout = milliseconds('timeout', input.timeout, 5000, 1)
-  const heartbeatInterval = milliseconds('heartbeatInterval', input.heartbeatInterval, 1000, 10)
-  const heartbeatTimeout = milliseconds('heartbeatTimeout', input.heartbeatTimeout, 3000, 10)
-  if (heartbeatTimeout <= heartbeatInterval) {
-    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.heartbeatTimeout must be greater than cluster.heartbeatInterval')
-  }
-  const readyTimeout = milliseconds('readyTimeout', input.readyTimeout, 5000, 0)
-  return Object.freeze({ redis: resolvedRedis, sharded, subscriptionMode, key, nodeId, timeout, heartbeatInterval, heartbeatTimeout, readyTimeout })
+
+  const { events, rooms, validate, ...rest } = checked
+  return Object.freeze({ ...rest, registry: Object.freeze({ events, rooms, validate }) })
 }

@@ -2,20 +2,24 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { Server } from 'socket.io'
 import { resolveOptions, type FastifySocketsOptions, type ResolvedOptions } from './options.js'
-import { VirtualRequests, socketContextOf } from './virtual-request.js'
-import { Sockets } from './sockets.js'
-import { EventRegistry } from './events.js'
-import { memoryMembership } from './membership.js'
-import { buildAllowRequest, buildConnectionHook, buildDisconnectHook } from './handshake.js'
-import { serveBundle, serveGetCookie, GET_COOKIE_PATH } from './browser-client.js'
-import { TestClients } from './test-client.js'
-import { Cluster } from './cluster.js'
-import { RoomPolicy } from './room-policy.js'
-import { guardSessions } from './session-guard.js'
-import { flushWrites, forceCloseTransports, openTransports } from './shutdown.js'
+import { VirtualRequests } from './virtual-request/runner.js'
+import { socketContextOf } from './virtual-request/context.js'
+import { EventRegistry } from './rooms/registry.js'
+import { RoomRules } from './rooms/rules.js'
+import { RoomOperations } from './rooms/operations.js'
+import { Sockets } from './rooms/sockets.js'
+import { memoryMembership } from './membership/memory.js'
+import { Resources } from './resources/resources.js'
+import { Cluster } from './cluster/cluster.js'
+import { buildAllowRequest, buildConnectionHook, buildDisconnectHook } from './connection/admission.js'
+import { guardSessions } from './connection/session-guard.js'
+import { CLOSE_GRACE_MS, closeTransports, forceCloseTransports, openTransports } from './connection/shutdown.js'
+import type { EngineTransport } from './connection/engine.js'
+import { serveBundle, serveGetCookie, GET_COOKIE_PATH } from './client-support/bundle-routes.js'
+import { TestClients } from './client-support/connect-client.js'
 
-/** How long `fastify.close()` lets the 503s of requests in flight reach polling clients before closing. */
-const CLOSE_GRACE_MS = 1000
+// The wiring: resolves the options, builds the parts, and is the only module that decorates Fastify and
+// adds hooks.
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -33,7 +37,7 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
   const log = fastify.log
 
   // Compiling the schemas can still refuse the options: do it before anything exists that would need undoing.
-  const registry = new EventRegistry(opts.registry)
+  const registry = new EventRegistry(opts.registry.events, opts.registry.validate)
 
   // Cluster: the plugin's Redis clients start connecting now; the adapter is in place before any socket.
   const cluster = opts.cluster === undefined ? undefined : Cluster.create(opts.cluster, log)
@@ -57,6 +61,7 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
 // Everything the plugin attaches to the socket.io server and to Fastify.
 async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: EventRegistry, cluster: Cluster | undefined, io: Server): Promise<void> {
   const log = fastify.log
+  const rules = new RoomRules(io, { ...opts, rooms: opts.registry.rooms })
   guardSessions(io, log)
   const requests = new VirtualRequests({ routing: () => fastify.routing, log, requestTimeout: opts.requestTimeout, maxInFlight: opts.maxInFlight })
   const onConnection = buildConnectionHook(opts, log)
@@ -69,14 +74,15 @@ async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: 
 
   // connectClient(): listens on 127.0.0.1:0 when the app is not listening yet (once, however many clients ask)
   let listening: Promise<unknown> | undefined
-  const testClients = new TestClients(async () => {
+  const clients = new TestClients(async () => {
     if (!fastify.server.listening) await (listening ??= fastify.listen({ port: 0, host: '127.0.0.1' }))
     return fastify.server.address()
   })
 
   const membership = cluster === undefined ? memoryMembership(io) : await cluster.attach(io)
-  fastify.decorate('sockets', new Sockets(io, membership, registry, {
-    clients: testClients, cluster, policy: new RoomPolicy(io, opts), inFlight: () => requests.inFlight
+  const ops = new RoomOperations(io, membership, rules, registry)
+  fastify.decorate('sockets', new Sockets({
+    io, ops, rules, registry, resources: new Resources(ops), clients, cluster, inFlight: () => requests.inFlight
   }))
   fastify.decorateRequest('isSocket', {
     getter (this: FastifyRequest) { return socketContextOf(this.raw) !== undefined }
@@ -97,24 +103,16 @@ async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: 
   if (opts.client.path !== undefined) fastify.get(opts.client.path, serveBundle)
   if (opts.client.getCookie) fastify.get(GET_COOKIE_PATH, serveGetCookie)
 
-  let closingTransports: ReturnType<typeof openTransports> = []
+  let closing: EngineTransport[] = []
   fastify.addHook('preClose', async () => {
-    testClients.close()
+    clients.close()
+    // every request still in flight is answered 503 now; closeTransports lets those answers out first
     requests.close()
-    closingTransports = openTransports(io)
-    // The 503s are queued on the connections: let them out (a polling client reads them on its next poll,
-    // a silent one is not waited for past the grace) before the transports close.
-    await flushWrites(io, CLOSE_GRACE_MS)
-    // Close the transports instead of sending socket.io DISCONNECT packets: clients see 'transport close'
-    // and reconnect to the next server (restart, deploy), as with socket.io's own close(). A DISCONNECT
-    // ('io server disconnect') is what sockets.disconnect() sends, and clients do not undo it.
-    // `discard`: a polling transport with no pending poll closes now instead of arming a 30 s timer
-    // that would keep the process alive after close.
-    for (const socket of io.of('/').sockets.values()) socket.conn.close(true)
+    closing = await closeTransports(io, CLOSE_GRACE_MS)
   })
   fastify.addHook('onClose', async () => {
     await io.close()
-    forceCloseTransports([...closingTransports, ...openTransports(io)])
+    forceCloseTransports([...closing, ...openTransports(io)])
     // After socket.io: its adapter unsubscribes through these clients.
     await cluster?.close()
   })

@@ -1,6 +1,6 @@
 import { expect } from 'tstyche'
 import { connect, ClientSocket, type JWR, type ServerEvents, type RequestCallback } from '../lib/client/index.js'
-import type { EventName, EventPayload } from '../lib/events.js'
+import type { EventName, EventPayload } from '../lib/rooms/declarations.js'
 
 // The default event map is the server's registry (SocketEvents), whatever it declares.
 expect<ServerEvents>().type.toBe<{ [E in EventName]: EventPayload<E> }>()

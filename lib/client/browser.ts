@@ -7,12 +7,12 @@ import { ClientSocket } from './socket.js'
 import { resolveClientOptions, type ClientOptions } from './options.js'
 
 /** Per-socket options sails.io.js knows (SOCKET_OPTIONS in sails.io.js 1.2.1). */
-const SOCKET_OPTIONS = ['useCORSRouteToGetCookie', 'url', 'multiplex', 'transports', 'query', 'path', 'headers',
-  'initialConnectionHeaders', 'reconnection', 'reconnectionAttempts', 'reconnectionDelay', 'reconnectionDelayMax',
-  'rejectUnauthorized', 'randomizationFactor', 'timeout'] as const
+type SocketOption = 'useCORSRouteToGetCookie' | 'url' | 'multiplex' | 'transports' | 'query' | 'path' | 'headers' |
+  'initialConnectionHeaders' | 'reconnection' | 'reconnectionAttempts' | 'reconnectionDelay' | 'reconnectionDelayMax' |
+  'rejectUnauthorized' | 'randomizationFactor' | 'timeout'
 const CONFIGURABLE_VIA_HTML_ATTR = ['autoConnect', 'reconnection', 'environment', 'headers', 'url', 'transports', 'path'] as const
 
-type SailsOptions = Partial<Record<typeof SOCKET_OPTIONS[number], unknown>>
+type SailsOptions = Partial<Record<SocketOption, unknown>>
 
 interface SailsConfig extends SailsOptions {
   autoConnect: boolean
@@ -71,7 +71,7 @@ function log (...args: unknown[]): void {
 // sails.io.js options (io.sails defaults under the socket's own) -> SDK options. Unknown keys are ignored as
 // sails.io.js ignores them; bad values of known keys throw FST_SOCKETS_CLIENT_OPTIONS_INVALID.
 function toClientOptions (own: SailsOptions): { url: string, options: ClientOptions, cookieRoute: string | undefined } {
-  const pick = (name: typeof SOCKET_OPTIONS[number]): unknown => own[name] ?? (io.sails as SailsOptions)[name]
+  const pick = (name: SocketOption): unknown => own[name] ?? (io.sails as SailsOptions)[name]
   const url = String(pick('url') ?? location.origin)
   const options: ClientOptions = { reconnection: pick('reconnection') as boolean }
   const headers = pick('headers')

@@ -21,7 +21,7 @@ function isObject (value: unknown): value is Record<string, unknown> {
 }
 
 /** Builds a JWR from the server's ack argument; missing parts default as in sails.io.js (status 200, no headers). */
-export function toJwr (ack: unknown): JWR {
+export function jwrOfAck (ack: unknown): JWR {
   const raw = isObject(ack) ? ack : { body: ack }
   const statusCode = typeof raw.statusCode === 'number' ? raw.statusCode : 200
   const headers = isObject(raw.headers) ? raw.headers as Record<string, string | string[]> : {}

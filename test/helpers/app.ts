@@ -59,6 +59,15 @@ export function collect<T = unknown> (socket: ClientSocket, event: string): T[] 
   return seen
 }
 
+/** Polls `check` every 20 ms until it holds; rejects after `ms` naming `what`. */
+export async function waitFor (check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
 export function delay (ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }

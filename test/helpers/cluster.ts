@@ -2,22 +2,15 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { createClient } from 'redis'
 import fastifySockets from '../../lib/index.js'
 import type { ClusterOptions } from '../../lib/index.js'
-import { buildApp, type Teardown } from './app.js'
+import { buildApp, waitFor, type Teardown } from './app.js'
+
+export { waitFor }
 import type { RedisServer } from './redis.js'
 
 /** One node of a test cluster: a Fastify app with the plugin's cluster option on the given Redis. */
 export async function buildNode (t: Teardown, redis: RedisServer, cluster: Partial<ClusterOptions> = {},
   setup?: (app: FastifyInstance) => void | Promise<void>): Promise<FastifyInstance> {
   return await buildApp(t, { cluster: { redis: { url: redis.url }, ...cluster } }, setup)
-}
-
-/** Polls `check` every 20 ms until it holds; rejects after `ms` naming `what`. */
-export async function waitFor (check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
 }
 
 /** Waits until every node is ready and knows every other node. */
@@ -33,7 +26,7 @@ export async function converged (nodes: FastifyInstance[]): Promise<void> {
  * the node off without a goodbye, as a crash would.
  */
 export async function silentNode (t: Teardown, redis: RedisServer, peers: FastifyInstance[], cluster: Partial<ClusterOptions>):
-  Promise<{ node: FastifyInstance, silence: () => void }> {
+Promise<{ node: FastifyInstance, silence: () => void }> {
   const pubClient = createClient({ url: redis.url })
   const subClient = pubClient.duplicate()
   pubClient.on('error', () => {})

@@ -1,0 +1,322 @@
+import { randomBytes } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import type { MembershipOp } from '../membership/membership.js'
+import { FST_SOCKETS_CLUSTER_TIMEOUT, FST_SOCKETS_CLUSTER_UNAVAILABLE } from '../errors.js'
+import { parseMessage, type OutgoingMessage, type RequestBody } from './messages.js'
+import { isUp } from './redis-guard.js'
+
+// The control channel between the nodes of a cluster: who is alive (heartbeats), and requests that
+// every live node must answer (membership changes, members, rooms). It is ours rather than the
+// adapter's serverSideEmitWithAck because we need to know WHICH nodes are silent, to bound every
+// wait by our own deadline (the adapter's count of expected answers can be wrong, and then its wait
+// never ends), and to forget a node that died.
+
+/** What the bus uses of a node-redis client (standalone or cluster). */
+export interface BusClient {
+  readonly isOpen: boolean
+  /** Absent on cluster clients (createCluster), which reconnect per shard: there `isOpen` stands for it. */
+  readonly isReady?: boolean
+  on (event: string, listener: () => void): unknown
+  off (event: string, listener: () => void): unknown
+  publish (channel: string, message: string): Promise<unknown>
+  sPublish (channel: string, message: string): Promise<unknown>
+  subscribe (channel: string, listener: (message: string, channel: string) => void): Promise<unknown>
+  sSubscribe (channel: string, listener: (message: string, channel: string) => void): Promise<unknown>
+  unsubscribe (channel: string, listener?: (message: string, channel: string) => void): Promise<unknown>
+  sUnsubscribe (channel: string, listener?: (message: string, channel: string) => void): Promise<unknown>
+  sendCommand?: (args: string[]) => Promise<unknown>
+  masters?: unknown
+}
+
+/** What this node does when another node asks. */
+export interface BusHandlers {
+  /** Resolves once the change is visible to the other nodes (then the bus acknowledges it). */
+  apply (op: MembershipOp): Promise<void>
+  members (room: string): string[]
+  rooms (socketId: string): string[] | undefined
+}
+
+export interface BusOptions {
+  readonly nodeId: string
+  readonly key: string
+  readonly sharded: boolean
+  readonly timeout: number
+  readonly heartbeatInterval: number
+  readonly heartbeatTimeout: number
+}
+
+/** An error the bus reports to the cluster's (rate-limited) log; never thrown. */
+export type BusErrorSink = (what: string, err: unknown) => void
+
+interface Pending {
+  readonly what: string
+  readonly expected: Set<string>
+  readonly results: Map<string, unknown>
+  readonly accept: ((value: unknown) => boolean) | undefined
+  readonly resolve: (results: Map<string, unknown>) => void
+  readonly reject: (err: Error) => void
+  readonly timer: NodeJS.Timeout
+}
+
+/** Resolves once `client` is ready (at once when it is). */
+async function whenReady (client: BusClient): Promise<void> {
+  if (isUp(client)) return
+  await new Promise<void>((resolve) => {
+    const onReady = (): void => { client.off('ready', onReady); resolve() }
+    client.on('ready', onReady)
+  })
+}
+
+/** Heartbeats and acknowledged requests between the nodes, over two Redis pub/sub channels per node. */
+export class ClusterBus {
+  readonly #pub: BusClient
+  readonly #sub: BusClient
+  readonly #opts: BusOptions
+  readonly #handlers: BusHandlers
+  readonly #report: BusErrorSink
+  // A per-process nonce: tells our own echo on the shared channel from another node wrongly given our nodeId.
+  readonly #instance = randomBytes(6).toString('hex')
+  readonly #control: string
+  readonly #inbox: string
+  readonly #listener = (message: string): void => { this.#receive(message) }
+  readonly #peers = new Map<string, number>()
+  readonly #pending = new Map<string, Pending>()
+  #seq = 0
+  #subscribed = false
+  #closed = false
+  #heartbeat: NodeJS.Timeout | undefined
+
+  constructor (pub: BusClient, sub: BusClient, opts: BusOptions, handlers: BusHandlers, report: BusErrorSink) {
+    this.#pub = pub
+    this.#sub = sub
+    this.#opts = opts
+    this.#handlers = handlers
+    this.#report = report
+    this.#control = `${opts.key}#ctl`
+    this.#inbox = `${opts.key}#node#${opts.nodeId}`
+  }
+
+  /** Connected to Redis and subscribed: cluster-wide operations can run. */
+  get ready (): boolean {
+    return !this.#closed && this.#subscribed && isUp(this.#pub) && isUp(this.#sub)
+  }
+
+  /** The other nodes heard from within heartbeatTimeout. */
+  peers (): string[] {
+    this.#expire()
+    return [...this.#peers.keys()]
+  }
+
+  /**
+   * Subscribes and starts the heartbeat. Resolves once subscribed and the nodes already running are known
+   * (which waits for Redis: the caller bounds it).
+   */
+  async start (): Promise<void> {
+    this.#heartbeat = setInterval(() => { this.#tick() }, this.#opts.heartbeatInterval).unref()
+    const subscribe = this.#opts.sharded ? this.#sub.sSubscribe.bind(this.#sub) : this.#sub.subscribe.bind(this.#sub)
+    // Subscribe on a ready connection only (see guard() in redis-guard.ts); retry on the next 'ready' if it broke meanwhile.
+    while (!this.#closed && !this.#subscribed) {
+      await whenReady(this.#sub)
+      if (this.#closed) return
+      try {
+        await Promise.all([subscribe(this.#control, this.#listener), subscribe(this.#inbox, this.#listener)])
+        this.#subscribed = true
+      } catch (err) {
+        this.#report('subscribe', err)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    }
+    if (this.#closed) return
+    await this.#discover()
+  }
+
+  /** Redis came back: peers get a fresh grace period (we could not hear them), and we say hello. */
+  reconnected (): void {
+    const now = performance.now()
+    for (const node of this.#peers.keys()) this.#peers.set(node, now)
+    if (this.#subscribed) void this.#send(this.#control, { type: 'hello' })
+  }
+
+  /** Redis went away: requests in flight can no longer be answered; they fail now, not at their deadline. */
+  disconnected (): void {
+    for (const [id, pending] of this.#pending) this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_UNAVAILABLE(pending.what, 'the connection to Redis was lost', silent))
+  }
+
+  /** Applies nothing locally: asks every other live node to apply `op`, resolves when all acknowledged. */
+  async apply (op: MembershipOp): Promise<void> {
+    await this.#request({ type: 'op', op }, op.op, undefined)
+  }
+
+  /** Socket ids in `room` on the other nodes. */
+  async members (room: string): Promise<string[]> {
+    const results = await this.#request({ type: 'query', query: 'members', arg: room }, 'members', undefined)
+    const ids: string[] = []
+    for (const value of results.values()) if (Array.isArray(value)) ids.push(...value as string[])
+    return ids
+  }
+
+  /** Rooms of a socket held by another node; undefined when no live node holds it. Settles at the first holder. */
+  async rooms (socketId: string): Promise<string[] | undefined> {
+    const results = await this.#request({ type: 'query', query: 'rooms', arg: socketId }, 'rooms', (value) => value !== null)
+    for (const value of results.values()) if (Array.isArray(value)) return value as string[]
+    return undefined
+  }
+
+  /** Says goodbye (so no node waits for us), stops the heartbeat, fails what is pending, unsubscribes. */
+  async close (): Promise<void> {
+    if (this.#closed) return
+    clearInterval(this.#heartbeat)
+    for (const [id, pending] of this.#pending) this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_UNAVAILABLE(pending.what, 'the server is closing', silent))
+    if (this.ready) await Promise.race([this.#send(this.#control, { type: 'bye' }), new Promise((resolve) => setTimeout(resolve, 500).unref())])
+    this.#closed = true
+    // Only on a live connection: a queued UNSUBSCRIBE would meet node-redis' resubscription on connect.
+    if (!isUp(this.#sub)) return
+    const unsubscribe = this.#opts.sharded ? this.#sub.sUnsubscribe.bind(this.#sub) : this.#sub.unsubscribe.bind(this.#sub)
+    for (const channel of [this.#control, this.#inbox]) {
+      try { unsubscribe(channel, this.#listener).catch(() => {}) } catch { /* client already closed */ }
+    }
+  }
+
+  async #request (body: RequestBody, what: string, accept: Pending['accept']): Promise<Map<string, unknown>> {
+    if (this.#closed) throw new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, 'the server is closing')
+    if (!this.ready) {
+      throw new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, body.type === 'op' ? 'Redis is not connected (applied on this node only)' : 'Redis is not connected',
+        [...this.#peers.keys()])
+    }
+    const expected = new Set(this.peers())
+    if (expected.size === 0) return new Map()
+    const id = (++this.#seq).toString(36)
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const pending = this.#pending.get(id)
+        if (pending === undefined) return
+        this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_TIMEOUT(what, this.#opts.timeout, silent))
+      }, this.#opts.timeout)
+      this.#pending.set(id, { what, expected, results: new Map(), accept, resolve, reject, timer })
+      void this.#send(this.#control, { ...body, id }).then((sent) => {
+        const pending = this.#pending.get(id)
+        if (!sent && pending !== undefined) this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, 'publishing to Redis failed', silent))
+      })
+    })
+  }
+
+  // Rejects a request with an error naming the nodes that had not answered it.
+  #fail (id: string, pending: Pending, error: (silent: string[]) => Error): void {
+    clearTimeout(pending.timer)
+    this.#pending.delete(id)
+    pending.reject(error([...pending.expected].filter((node) => !pending.results.has(node))))
+  }
+
+  #settle (id: string, pending: Pending): void {
+    clearTimeout(pending.timer)
+    this.#pending.delete(id)
+    pending.resolve(pending.results)
+  }
+
+  #check (id: string, pending: Pending): void {
+    for (const node of pending.expected) if (!pending.results.has(node)) return
+    this.#settle(id, pending)
+  }
+
+  // Resolves true once Redis took the message; false (reported) when it could not.
+  async #send (channel: string, body: OutgoingMessage): Promise<boolean> {
+    const message = JSON.stringify({ ...body, node: this.#opts.nodeId, instance: this.#instance })
+    try {
+      await (this.#opts.sharded ? this.#pub.sPublish(channel, message) : this.#pub.publish(channel, message))
+      return true
+    } catch (err) {
+      this.#report('publish', err)
+      return false
+    }
+  }
+
+  #tick (): void {
+    if (isUp(this.#pub) && this.#subscribed) void this.#send(this.#control, { type: 'heartbeat' })
+    this.#expire()
+  }
+
+  // Only while we can hear: during an outage silence proves nothing (reconnected() restarts the clocks).
+  #expire (): void {
+    if (!isUp(this.#sub)) return
+    const oldest = performance.now() - this.#opts.heartbeatTimeout
+    // a node gone silent is forgotten as one that said goodbye: pending operations stop waiting for it
+    for (const [node, seen] of this.#peers) if (seen < oldest) this.#forget(node)
+  }
+
+  #heard (node: string): void {
+    this.#peers.set(node, performance.now())
+  }
+
+  #receive (raw: string): void {
+    if (this.#closed) return
+    const msg = parseMessage(raw)
+    if (msg === undefined) { this.#report('message', new Error('malformed cluster message ignored')); return }
+    if (msg.node === this.#opts.nodeId) {
+      if (msg.instance !== this.#instance) this.#report('nodeId', new Error(`another process uses this node's nodeId '${msg.node}'`))
+      return
+    }
+    if (msg.type === 'bye') { this.#forget(msg.node); return }
+    // Answers do not announce a node (an answer to a request of ours comes from a node we know).
+    if (msg.type !== 'ack' && msg.type !== 'result') this.#heard(msg.node)
+    switch (msg.type) {
+      case 'hello': void this.#send(this.#inboxOf(msg.node), { type: 'heartbeat' }); break
+      case 'op': {
+        const requester = msg.node
+        const id = msg.id
+        this.#handlers.apply(msg.op).then(
+          () => this.#send(this.#inboxOf(requester), { type: 'ack', id }),
+          (err: unknown) => { this.#report('apply', err) })
+        break
+      }
+      case 'query': {
+        const value = msg.query === 'members' ? this.#handlers.members(msg.arg) : (this.#handlers.rooms(msg.arg) ?? null)
+        void this.#send(this.#inboxOf(msg.node), { type: 'result', id: msg.id, value })
+        break
+      }
+      case 'ack': case 'result': {
+        const pending = this.#pending.get(msg.id)
+        if (pending === undefined) return
+        const value = msg.type === 'result' ? msg.value : true
+        pending.results.set(msg.node, value)
+        if (pending.accept?.(value) === true) this.#settle(msg.id, pending)
+        else this.#check(msg.id, pending)
+        break
+      }
+      default: break
+    }
+  }
+
+  // A node that said goodbye holds no sockets any more: nothing pending waits for it.
+  #forget (node: string): void {
+    this.#peers.delete(node)
+    for (const [id, pending] of this.#pending) {
+      if (pending.expected.delete(node)) this.#check(id, pending)
+    }
+  }
+
+  #inboxOf (node: string): string {
+    return `${this.#opts.key}#node#${node}`
+  }
+
+  // At start: hello makes every running node answer at once; PUBSUB NUMSUB (standalone Redis) says how
+  // many to expect, so we stop waiting as soon as all answered. Without it we wait one heartbeat.
+  async #discover (): Promise<void> {
+    const started = performance.now()
+    await this.#send(this.#control, { type: 'hello' })
+    let expected: number | undefined
+    const count = ['PUBSUB', this.#opts.sharded ? 'SHARDNUMSUB' : 'NUMSUB', this.#control]
+    const cluster = Array.isArray(this.#pub.masters)
+    // A cluster client routes by key (the channel's slot); plain NUMSUB there counts one node only.
+    if (typeof this.#pub.sendCommand === 'function' && (!cluster || this.#opts.sharded)) {
+      try {
+        const reply = cluster
+          ? await (this.#pub.sendCommand as unknown as (key: string, readonly: boolean, args: string[]) => Promise<unknown>)(this.#control, true, count)
+          : await this.#pub.sendCommand(count)
+        if (Array.isArray(reply)) expected = Number(reply[1]) - 1
+      } catch (err) { this.#report('discover', err) }
+    }
+    const limit = started + this.#opts.heartbeatInterval * 2
+    const done = (): boolean => this.#closed || performance.now() >= limit || (expected !== undefined && this.#peers.size >= expected)
+    while (!done()) await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}

@@ -1,0 +1,189 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Server, ServerOptions } from 'socket.io'
+import { createClient } from 'redis'
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter'
+import { ThrottledLog } from '../common/log.js'
+import type { Membership } from '../membership/membership.js'
+import { applyLocal, localMembers, localRooms } from '../membership/membership.js'
+import { clusterMembership } from '../membership/cluster.js'
+import type { ResolvedClusterOptions, RedisClientLike } from './options.js'
+import { ClusterBus, type BusClient } from './bus.js'
+import { guard, reconnectStrategy } from './redis-guard.js'
+
+/**
+ * Health of this node's link to the cluster: `fastify.sockets.cluster` (undefined without the
+ * `cluster` option). Wire `ready` to your readiness probe.
+ *
+ * @example
+ * ```ts
+ * app.get('/health/ready', async (request, reply) => {
+ *   const cluster = app.sockets.cluster
+ *   if (cluster !== undefined && !cluster.ready) return reply.code(503).send(cluster.status())
+ *   return { ready: true }
+ * })
+ * ```
+ */
+export interface ClusterHealth {
+  /** Connected to Redis and subscribed: broadcasts reach other nodes, cluster-wide operations can succeed. */
+  readonly ready: boolean
+  /** This node's id (the name other nodes' errors use for it). */
+  readonly nodeId: string
+  /** A snapshot for a health route or metrics. */
+  status (): ClusterStatus
+}
+
+/** What `fastify.sockets.cluster.status()` reports. */
+export interface ClusterStatus {
+  ready: boolean
+  nodeId: string
+  /** The other live nodes (heard from within heartbeatTimeout). */
+  nodes: string[]
+  /** Epoch ms of the last change of `ready`. */
+  since: number
+  /** Cross-node publishes dropped because Redis was down (their local delivery happened). */
+  dropped: number
+}
+
+/** The cluster link of one node: Redis clients, the socket.io adapter, the control bus and health. */
+export class Cluster implements ClusterHealth {
+  readonly #opts: ResolvedClusterOptions
+  readonly #log: FastifyBaseLogger
+  readonly #errors: ThrottledLog
+  readonly #pub: RedisClientLike
+  readonly #sub: RedisClientLike
+  readonly #owned: boolean
+  readonly #listeners: Array<[RedisClientLike, string, (...args: any[]) => void]> = []
+  readonly #disposers: Array<() => void> = []
+  #subscriptionsSettled: () => Promise<void> = async () => {}
+  #bus: ClusterBus | undefined
+  #ready = false
+  #since = Date.now()
+  #dropped = 0
+  #droppedLogged = 0
+
+  private constructor (opts: ResolvedClusterOptions, log: FastifyBaseLogger, pub: RedisClientLike, sub: RedisClientLike, owned: boolean) {
+    this.#opts = opts
+    this.#log = log
+    this.#errors = new ThrottledLog(log, 'fastify-sockets cluster')
+    this.#pub = pub
+    this.#sub = sub
+    this.#owned = owned
+  }
+
+  /** Creates (or adopts) the clients and starts connecting; does not wait for Redis. */
+  static create (opts: ResolvedClusterOptions, log: FastifyBaseLogger): Cluster {
+    let cluster: Cluster
+    if ('url' in opts.redis) {
+      const pub = createClient({ url: opts.redis.url, socket: { reconnectStrategy } })
+      const sub = pub.duplicate()
+      cluster = new Cluster(opts, log, pub, sub, true)
+      cluster.#watch()
+      for (const client of [pub, sub]) client.connect().catch((err: unknown) => { cluster.#errors.error('connect', err) })
+    } else {
+      cluster = new Cluster(opts, log, opts.redis.pubClient, opts.redis.subClient, false)
+      cluster.#watch()
+    }
+    return cluster
+  }
+
+  get nodeId (): string {
+    return this.#opts.nodeId
+  }
+
+  get ready (): boolean {
+    return this.#bus?.ready ?? false
+  }
+
+  status (): ClusterStatus {
+    return { ready: this.ready, nodeId: this.nodeId, nodes: this.#bus?.peers() ?? [], since: this.#since, dropped: this.#dropped }
+  }
+
+  /** The socket.io adapter over this cluster's clients (pass it as the `adapter` server option). */
+  adapter (): NonNullable<ServerOptions['adapter']> {
+    const onError = (kind: string, err: unknown): void => { this.#errors.error(kind, err) }
+    const onDrop = (): void => { this.#dropped++ }
+    const pubGuard = guard(this.#pub, onError, onDrop)
+    const subGuard = guard(this.#sub, onError, onDrop)
+    this.#disposers.push(pubGuard.dispose, subGuard.dispose)
+    this.#subscriptionsSettled = subGuard.subscriptionsSettled
+    const pub = pubGuard.client as any
+    const sub = subGuard.client as any
+    if (this.#opts.sharded) {
+      return createShardedAdapter(pub, sub, { channelPrefix: this.#opts.key, subscriptionMode: this.#opts.subscriptionMode })
+    }
+    return createAdapter(pub, sub, { key: this.#opts.key, requestsTimeout: this.#opts.timeout, publishOnSpecificResponseChannel: true })
+  }
+
+  /**
+   * Starts the control bus for `io` and waits up to readyTimeout for Redis; past it the node starts
+   * not ready (logged) and becomes ready by itself when Redis answers.
+   */
+  async attach (io: Server): Promise<Membership> {
+    const bus = new ClusterBus(this.#pub as unknown as BusClient, this.#sub as unknown as BusClient, this.#opts, {
+      apply: async (op) => { applyLocal(io, op); await this.#subscriptionsSettled() },
+      members: (room) => localMembers(io, room),
+      rooms: (socketId) => localRooms(io, socketId)
+    }, (kind, err) => { this.#errors.error(kind, err) })
+    this.#bus = bus
+    const started = bus.start().then(() => { this.#update() }, (err: unknown) => { this.#errors.error('subscribe', err) })
+    const membership = clusterMembership(io, bus, this.#opts.sharded ? this.#subscriptionsSettled : undefined)
+    if (this.#opts.readyTimeout === 0) return membership
+    let timer: NodeJS.Timeout | undefined
+    const waited = await Promise.race([
+      started.then(() => true),
+      new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), this.#opts.readyTimeout) })
+    ])
+    clearTimeout(timer)
+    if (!waited) {
+      this.#log.error({ nodeId: this.nodeId }, `fastify-sockets cluster: Redis not ready within ${this.#opts.readyTimeout} ms; ` +
+        'starting with local delivery only and reconnecting in the background')
+    }
+    return membership
+  }
+
+  /** After socket.io closed: says goodbye to the other nodes, then closes the clients the plugin created. */
+  async close (): Promise<void> {
+    await this.#bus?.close()
+    for (const [client, event, listener] of this.#listeners) client.off(event, listener)
+    for (const dispose of this.#disposers) dispose()
+    if (!this.#owned) return
+    // destroy(), not close(): close() waits for queued commands, which never drain while Redis is down.
+    for (const client of [this.#pub, this.#sub] as unknown as Array<{ isOpen: boolean, destroy (): void }>) {
+      if (client.isOpen) client.destroy()
+    }
+  }
+
+  #watch (): void {
+    const on = (client: RedisClientLike, event: string, listener: (...args: any[]) => void): void => {
+      client.on(event, listener)
+      this.#listeners.push([client, event, listener])
+    }
+    for (const [client, name] of [[this.#pub, 'publisher'], [this.#sub, 'subscriber']] as const) {
+      // Without an 'error' listener node-redis would throw the error and crash the process.
+      on(client, 'error', (err: unknown) => { this.#errors.error(`redis ${name}`, err); this.#update() })
+      on(client, 'ready', () => { this.#update() })
+      on(client, 'end', () => { this.#update() })
+      // Cluster clients (createCluster) report per shard.
+      on(client, 'node-ready', () => { this.#update() })
+      on(client, 'node-disconnect', () => { this.#update() })
+    }
+  }
+
+  #update (): void {
+    const ready = this.ready
+    if (this.#dropped > this.#droppedLogged && ready) {
+      this.#log.warn({ dropped: this.#dropped - this.#droppedLogged }, 'fastify-sockets cluster: cross-node messages dropped while Redis was down')
+      this.#droppedLogged = this.#dropped
+    }
+    if (ready === this.#ready) return
+    this.#ready = ready
+    this.#since = Date.now()
+    if (ready) {
+      this.#log.info({ nodeId: this.nodeId }, 'fastify-sockets cluster: Redis connected')
+      this.#bus?.reconnected()
+    } else {
+      this.#log.warn({ nodeId: this.nodeId }, 'fastify-sockets cluster: Redis connection lost; local delivery only until it returns')
+      this.#bus?.disconnected()
+    }
+  }
+}

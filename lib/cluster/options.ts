@@ -1,0 +1,192 @@
+import { hostname } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import { FST_SOCKETS_OPTIONS_INVALID } from '../errors.js'
+import { isPlainObject } from '../common/values.js'
+import { MAX_TIMER_MS } from '../common/limits.js'
+
+/**
+ * A node-redis (`redis` package, v4.6+ or v5) client or cluster client, as far as the plugin uses it.
+ * Structural so any `createClient()` / `createCluster()` result fits, whatever its modules.
+ */
+export interface RedisClientLike {
+  readonly isOpen: boolean
+  /** Absent on cluster clients. */
+  readonly isReady?: boolean
+  on (event: string, listener: (...args: any[]) => void): unknown
+  off (event: string, listener: (...args: any[]) => void): unknown
+}
+
+/** Options of `cluster`. */
+export interface ClusterOptions {
+  /**
+   * Where Redis is: `{ url }` (the plugin creates, connects and closes two clients), or your own two
+   * node-redis clients `{ pubClient, subClient }`, already connected; you close them after `fastify.close()`.
+   */
+  redis: { url: string } | { pubClient: RedisClientLike, subClient: RedisClientLike }
+  /**
+   * Use Redis 7 sharded pub/sub (`createShardedAdapter`), for Redis Cluster deployments.
+   * @default false
+   */
+  sharded?: boolean
+  /**
+   * Sharded adapter only: `static`, `dynamic` or `dynamic-private` (see @socket.io/redis-adapter).
+   * @default 'dynamic'
+   */
+  subscriptionMode?: 'static' | 'dynamic' | 'dynamic-private'
+  /**
+   * Prefix of every Redis channel; nodes of one app share it, different apps on one Redis must not.
+   * @default 'fastify-sockets'
+   */
+  key?: string
+  /**
+   * This node's name in the cluster (in errors naming silent nodes, in health). 1..64 of `[A-Za-z0-9._:-]`.
+   * @default `<hostname>:<pid>:<random>`
+   */
+  nodeId?: string
+  /**
+   * Deadline in ms of a cluster-wide operation (membership change, `members`, `rooms`).
+   * @default 5000
+   */
+  timeout?: number
+  /**
+   * How often (ms) a node tells the others it is alive.
+   * @default 1000
+   */
+  heartbeatInterval?: number
+  /**
+   * A node not heard from for this long (ms) is gone: later operations do not wait for it. Greater than `heartbeatInterval`.
+   * @default 3000
+   */
+  heartbeatTimeout?: number
+  /**
+   * How long (ms) registration waits for Redis. Past it the plugin starts anyway, not ready
+   * (`fastify.sockets.cluster.ready === false`), and keeps reconnecting. 0: do not wait.
+   * @default 5000
+   */
+  readyTimeout?: number
+}
+
+/** `cluster` after its checks and defaults; frozen. */
+export interface ResolvedClusterOptions {
+  readonly redis: { readonly url: string } | { readonly pubClient: RedisClientLike, readonly subClient: RedisClientLike }
+  readonly sharded: boolean
+  readonly subscriptionMode: 'static' | 'dynamic' | 'dynamic-private'
+  readonly key: string
+  readonly nodeId: string
+  readonly timeout: number
+  readonly heartbeatInterval: number
+  readonly heartbeatTimeout: number
+  readonly readyTimeout: number
+}
+
+/** The defaults of the `cluster` options (`nodeId`'s is made per process: `<hostname>:<pid>:<random>`). */
+export const CLUSTER_DEFAULTS = Object.freeze({
+  sharded: false,
+  subscriptionMode: 'dynamic',
+  key: 'fastify-sockets',
+  timeout: 5000,
+  heartbeatInterval: 1000,
+  heartbeatTimeout: 3000,
+  readyTimeout: 5000
+} as const)
+
+const NAME = /^[A-Za-z0-9._:-]{1,64}$/
+
+function milliseconds (name: string, min: number, fallback: number) {
+  return (value: unknown): number => {
+    const ms = value ?? fallback
+    if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < min || ms > MAX_TIMER_MS) {
+      throw new FST_SOCKETS_OPTIONS_INVALID(`cluster.${name} must be an integer of milliseconds >= ${min}`)
+    }
+    return ms
+  }
+}
+
+function isRedisClient (value: unknown): value is RedisClientLike {
+  if (value === null || typeof value !== 'object') return false
+  const client = value as Record<string, unknown>
+  return typeof client.on === 'function' && typeof client.publish === 'function' && typeof client.subscribe === 'function'
+}
+
+/** A readable, unique default node name. */
+function defaultNodeId (): string {
+  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '').slice(0, 40)
+  return `${host === '' ? 'node' : host}:${process.pid}:${randomBytes(3).toString('hex')}`
+}
+
+function resolveRedis (redis: unknown): ResolvedClusterOptions['redis'] {
+  if (!isPlainObject(redis)) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis must be { url } or { pubClient, subClient } (node-redis clients)')
+  }
+  if ('url' in redis) {
+    if (Object.keys(redis).length !== 1) throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis takes either { url } or { pubClient, subClient }')
+    let url: URL | undefined
+    try { url = typeof redis.url === 'string' ? new URL(redis.url) : undefined } catch { url = undefined }
+    if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:')) {
+      throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis.url must be a redis:// or rediss:// URL')
+    }
+    return Object.freeze({ url: redis.url as string })
+  }
+  if (Object.keys(redis).length !== 2 || !isRedisClient(redis.pubClient) || !isRedisClient(redis.subClient)) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis must be { url } or { pubClient, subClient } (two node-redis clients)')
+  }
+  if (!redis.pubClient.isOpen || !redis.subClient.isOpen) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis clients must be connected (call connect() on both) before registering')
+  }
+  if (redis.pubClient === redis.subClient) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.redis.subClient must be a separate client (subClient = pubClient.duplicate())')
+  }
+  return Object.freeze({ pubClient: redis.pubClient, subClient: redis.subClient })
+}
+
+// One check per key of ClusterOptions (the compiler refuses a key without one); each returns the resolved value.
+const CLUSTER_CHECKS = {
+  redis: resolveRedis,
+  sharded: (value: unknown): boolean => {
+    if (value !== undefined && typeof value !== 'boolean') throw new FST_SOCKETS_OPTIONS_INVALID('cluster.sharded must be a boolean')
+    return value ?? CLUSTER_DEFAULTS.sharded
+  },
+  subscriptionMode: (value: unknown): ResolvedClusterOptions['subscriptionMode'] => {
+    const mode = value ?? CLUSTER_DEFAULTS.subscriptionMode
+    if (mode !== 'static' && mode !== 'dynamic' && mode !== 'dynamic-private') {
+      throw new FST_SOCKETS_OPTIONS_INVALID("cluster.subscriptionMode must be 'static', 'dynamic' or 'dynamic-private'")
+    }
+    return mode
+  },
+  key: (value: unknown): string => {
+    const key = value ?? CLUSTER_DEFAULTS.key
+    if (typeof key !== 'string' || !NAME.test(key)) throw new FST_SOCKETS_OPTIONS_INVALID('cluster.key must be 1..64 of [A-Za-z0-9._:-]')
+    return key
+  },
+  nodeId: (value: unknown): string => {
+    const nodeId = value ?? defaultNodeId()
+    if (typeof nodeId !== 'string' || !NAME.test(nodeId)) throw new FST_SOCKETS_OPTIONS_INVALID('cluster.nodeId must be 1..64 of [A-Za-z0-9._:-]')
+    return nodeId
+  },
+  timeout: milliseconds('timeout', 1, CLUSTER_DEFAULTS.timeout),
+  heartbeatInterval: milliseconds('heartbeatInterval', 10, CLUSTER_DEFAULTS.heartbeatInterval),
+  heartbeatTimeout: milliseconds('heartbeatTimeout', 10, CLUSTER_DEFAULTS.heartbeatTimeout),
+  readyTimeout: milliseconds('readyTimeout', 0, CLUSTER_DEFAULTS.readyTimeout)
+} satisfies { [K in keyof Required<ClusterOptions>]: (value: unknown) => ResolvedClusterOptions[K] }
+
+/**
+ * Checks the `cluster` option: unknown keys refused, every value checked, defaults applied; frozen.
+ * @throws FST_SOCKETS_OPTIONS_INVALID
+ */
+export function resolveCluster (input: unknown): ResolvedClusterOptions {
+  if (!isPlainObject(input)) throw new FST_SOCKETS_OPTIONS_INVALID('cluster must be an object such as { redis: { url } }')
+  for (const key of Object.keys(input)) {
+    if (!Object.hasOwn(CLUSTER_CHECKS, key)) throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option 'cluster.${key}'`)
+  }
+  const resolved = {} as { -readonly [K in keyof ResolvedClusterOptions]: ResolvedClusterOptions[K] }
+  for (const key of Object.keys(CLUSTER_CHECKS) as Array<keyof typeof CLUSTER_CHECKS>) {
+    (resolved as Record<string, unknown>)[key] = CLUSTER_CHECKS[key](input[key])
+  }
+  if (input.subscriptionMode !== undefined && !resolved.sharded) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.subscriptionMode applies to the sharded adapter only (set cluster.sharded: true)')
+  }
+  if (resolved.heartbeatTimeout <= resolved.heartbeatInterval) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.heartbeatTimeout must be greater than cluster.heartbeatInterval')
+  }
+  return Object.freeze(resolved)
+}

@@ -1,0 +1,61 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Server } from 'socket.io'
+
+// Every Engine.IO internal the plugin relies on, typed here and read nowhere else, so that an Engine.IO
+// upgrade has one file to re-check (test/internals/engine.test.ts fails when one of them changes).
+// Verified against engine.io 6.6 (socket.io 4.8).
+
+/** An Engine.IO transport, as far as the plugin uses it. */
+export interface EngineTransport {
+  readonly name: string
+  readonly readyState: string
+  /** Set while a polling transport waits for its client's next poll to deliver the close packet. */
+  shouldClose?: () => void
+}
+
+/** An Engine.IO connection (one per client; socket.io's sockets ride on it). */
+export interface EngineConnection {
+  /** Engine.IO protocol revision of the client: 3 (socket.io-client 2, sails.io.js) or 4. */
+  readonly protocol: number
+  readonly remoteAddress: string
+  readonly readyState: string
+  /** Packets queued for the client and not yet written to its transport. */
+  readonly writeBuffer: readonly unknown[]
+  readonly transport: EngineTransport | undefined
+}
+
+/** An HTTP request as Engine.IO hands it to its middlewares: the query string already parsed. */
+export type EngineRequest = IncomingMessage & { _query?: Record<string, string | undefined> }
+
+/** An Engine.IO middleware: runs for every Engine.IO HTTP request and upgrade, before Engine.IO itself. */
+export type EngineMiddleware = (req: EngineRequest, res: ServerResponse, next: (err?: Error) => void) => void
+
+interface EngineServer {
+  readonly clients: Record<string, EngineConnection>
+  use (fn: EngineMiddleware): void
+}
+
+function engineOf (io: Server): EngineServer {
+  return io.engine as unknown as EngineServer
+}
+
+/** The parsed query of an Engine.IO request (`sid`, `transport`, `EIO`, `j`, ...). */
+export function queryOf (req: IncomingMessage): Record<string, string | undefined> | undefined {
+  return (req as EngineRequest)._query
+}
+
+/** The open Engine.IO connection with this session id, if any. */
+export function connectionById (io: Server, sid: string): EngineConnection | undefined {
+  const clients = engineOf(io).clients
+  return Object.hasOwn(clients, sid) ? clients[sid] : undefined
+}
+
+/** Every Engine.IO connection that is not closed yet. */
+export function openConnections (io: Server): EngineConnection[] {
+  return Object.values(engineOf(io).clients ?? {}).filter((conn) => conn.readyState !== 'closed')
+}
+
+/** Adds an Engine.IO middleware (runs for handshakes and for requests of existing sessions alike). */
+export function useEngineMiddleware (io: Server, fn: EngineMiddleware): void {
+  engineOf(io).use(fn)
+}

@@ -1,0 +1,11 @@
+import type { Server } from 'socket.io'
+import { applyLocal, localMembers, localRooms, type Membership } from './membership.js'
+
+/** Single-process membership: every change is applied synchronously to this node's sockets. */
+export function memoryMembership (io: Server): Membership {
+  return {
+    async apply (change) { applyLocal(io, change) },
+    async members (room) { return localMembers(io, room) },
+    async rooms (socketId) { return localRooms(io, socketId) }
+  }
+}

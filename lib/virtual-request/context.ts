@@ -1,0 +1,50 @@
+import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'socket.io'
+import { kSocketContext, kSocketState } from '../symbols.js'
+import type { ThinnedCount } from '../common/log.js'
+import type { VirtualConnection } from './request.js'
+import type { Abortable } from './dispatch.js'
+import type { JWR } from './jwr.js'
+
+// The per-socket state of the plugin, and the two ways to reach it: from a socket.io socket, and from
+// the raw request of a virtual request (the channel `request.isSocket` reads and no HTTP input can reach).
+
+/** A virtual request waiting for its answer. */
+export interface PendingRequest {
+  readonly ctx: SocketContext
+  readonly ack: ((jwr: JWR) => void) | undefined
+  readonly method: string
+  readonly url: string
+  timer: NodeJS.Timeout | undefined
+  settled: boolean
+  request: Abortable | undefined
+}
+
+/** Per-connection state; also what a virtual request carries on its raw request under `kSocketContext`. */
+export interface SocketContext {
+  readonly socket: Socket
+  readonly base: Record<string, string>
+  readonly hasCookie: boolean
+  readonly sdkProblem: string | undefined
+  readonly pending: Set<PendingRequest>
+  connected: boolean
+  /** What its virtual requests see as `request.socket`; made on the first request. */
+  connection: VirtualConnection | undefined
+  /** Packets dropped without an ack, so the log lines about them thin out. */
+  readonly dropped: ThinnedCount
+}
+
+/** Attaches a context to its socket. */
+export function setContextOf (socket: Socket, ctx: SocketContext): void {
+  (socket as unknown as Record<symbol, SocketContext>)[kSocketState] = ctx
+}
+
+/** The context of a socket the plugin bound. */
+export function contextOfSocket (socket: Socket): SocketContext {
+  return (socket as unknown as Record<symbol, SocketContext>)[kSocketState] as SocketContext
+}
+
+/** The socket context of a raw request, if it is a virtual request. */
+export function socketContextOf (raw: IncomingMessage): SocketContext | undefined {
+  return (raw as unknown as Record<symbol, SocketContext | undefined>)[kSocketContext]
+}

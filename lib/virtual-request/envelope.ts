@@ -1,0 +1,148 @@
+import { LIMITS } from '../common/limits.js'
+import { isPlainObject } from '../common/values.js'
+import { mergeRequestHeaders } from './headers.js'
+
+// Turns an untrusted sails.io.js request envelope `{ method, url, headers, data }` into the parts
+// of a Fastify request, or a reason to refuse it. Pure functions: no Fastify, no socket.io.
+
+/** The seven verbs sails.io.js emits as event names. */
+export const VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const
+export type Verb = typeof VERBS[number]
+
+// C0 controls and DEL: never in a url
+// eslint-disable-next-line no-control-regex
+const CTL = /[\u0000-\u001f\u007f]/
+
+/**
+ * Finds a key that could poison a prototype (`__proto__` anywhere; `constructor` holding an object,
+ * the `constructor.prototype` form Fastify's JSON parser refuses too), or nesting past the limit.
+ * Iterative, so a deeply nested payload cannot overflow the stack.
+ */
+export function findUnsafeKey (root: unknown): string | undefined {
+  if (root === null || typeof root !== 'object') return undefined
+  const stack: Array<[unknown, number]> = [[root, 0]]
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number]
+    if (depth > LIMITS.depth) return `nesting deeper than ${LIMITS.depth}`
+    // socket.io rebuilds binary attachments as Buffers: JSON requests carry none, and walking one
+    // byte by byte (then stringifying it) would cost ~50x a string of the same size
+    if (ArrayBuffer.isView(node) || node instanceof ArrayBuffer) return 'binary data (send JSON)'
+    if (Array.isArray(node)) {
+      for (const item of node) if (item !== null && typeof item === 'object') stack.push([item, depth + 1])
+      continue
+    }
+    for (const key of Object.keys(node as object)) {
+      const value = (node as Record<string, unknown>)[key]
+      if (key === '__proto__') return "a '__proto__' key"
+      if (key === 'constructor' && value !== null && typeof value === 'object') return "a 'constructor' object key"
+      if (value !== null && typeof value === 'object') stack.push([value, depth + 1])
+    }
+  }
+  return undefined
+}
+
+/** What a valid envelope becomes. */
+export interface RequestParts {
+  method: Uppercase<Verb>
+  url: string
+  headers: Record<string, string>
+  /** JSON text of the body, for verbs that carry one and only when `data` was given. */
+  payload: string | undefined
+}
+
+export type ParseResult = { ok: true, parts: RequestParts } | { ok: false, reason: string }
+
+function fail (reason: string): ParseResult {
+  return { ok: false, reason }
+}
+
+function checkUrl (url: unknown): string | undefined {
+  if (typeof url !== 'string') return url === undefined ? 'no url' : 'url must be a string'
+  if (url.length === 0 || url.length > LIMITS.urlLength) return `url length must be 1..${LIMITS.urlLength}`
+  if (url[0] !== '/' || url[1] === '/' || url[1] === '\\') return 'url must be a path starting with a single /'
+  if (url.includes('\\') || url.includes('#') || CTL.test(url)) return 'url holds a backslash, # or a control character'
+  return undefined
+}
+
+// Appends `data` of a GET/HEAD as query parameters: sails.io.js front ends send io.socket.get('/user', { name }).
+// Own keys only, through URLSearchParams; objects are sent as JSON text (Sails blueprints read `where` that way).
+function appendQuery (url: string, data: Record<string, unknown>): string | { reason: string } {
+  const params = new URLSearchParams()
+  for (const key of Object.keys(data)) {
+    const value = data[key]
+    if (value === undefined) continue
+    if (Array.isArray(value)) {
+      for (const item of value) params.append(key, typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item))
+    } else if (value !== null && typeof value === 'object') {
+      params.append(key, JSON.stringify(value))
+    } else {
+      params.append(key, String(value))
+    }
+  }
+  const query = params.toString()
+  if (query.length === 0) return url
+  const merged = url + (url.includes('?') ? '&' : '?') + query
+  if (merged.length > LIMITS.queryUrlLength) return { reason: 'query built from data is too long' }
+  return merged
+}
+
+/**
+ * Validates an envelope received on the `verb` event and builds the request parts.
+ * `base` are the socket's handshake headers; `handshakeHasCookie` decides whether a per-request cookie may apply.
+ */
+export function parseEnvelope (verb: Verb, envelope: unknown, base: Record<string, string>, handshakeHasCookie: boolean): ParseResult {
+  if (!isPlainObject(envelope)) return fail('the request must be an object { method, url, headers, data }')
+  const unsafe = findUnsafeKey(envelope)
+  if (unsafe !== undefined) return fail(`the request holds ${unsafe}`)
+
+  const method = envelope.method
+  if (method !== undefined && (typeof method !== 'string' || method.toLowerCase() !== verb)) {
+    return fail(`method '${String(method)}' does not match the '${verb}' event`)
+  }
+  const urlProblem = checkUrl(envelope.url)
+  if (urlProblem !== undefined) return fail(urlProblem)
+  let url = envelope.url as string
+
+  // A plain object, as IncomingMessage#headers is, and the request's own (the dispatch keeps it):
+  // safe because names are tokens and '__proto__' keys were refused above.
+  const headers: Record<string, string> = Object.assign({}, base)
+  const given = envelope.headers
+  if (given !== undefined && given !== null) {
+    if (!isPlainObject(given)) return fail('headers must be an object of strings')
+    const problem = mergeRequestHeaders(headers, given, handshakeHasCookie)
+    if (problem !== undefined) return fail(problem)
+  }
+
+  const data = envelope.data
+  let payload: string | undefined
+  if (verb === 'get' || verb === 'head') {
+    if (data !== undefined && data !== null) {
+      if (!isPlainObject(data)) return fail(`data of a ${verb} must be an object of query parameters`)
+      const merged = appendQuery(url, data)
+      if (typeof merged !== 'string') return fail(merged.reason)
+      url = merged
+    }
+  } else if (data !== undefined) {
+    payload = JSON.stringify(data)
+    headers['content-type'] = 'application/json'
+  }
+
+  return { ok: true, parts: { method: verb.toUpperCase() as Uppercase<Verb>, url, headers, payload } }
+}
+
+const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]*)?$/
+
+/**
+ * Checks the `__sails_io_sdk_version` a sails.io.js client sends at the handshake.
+ * Absent: fine (plain socket.io clients). Present: must be semver >= 0.11.0 (Sails' own gate,
+ * without its crash on a non-semver value).
+ */
+export function checkSdkVersion (version: unknown): string | undefined {
+  if (version === undefined) return undefined
+  if (typeof version !== 'string') return 'not a string'
+  const m = SEMVER.exec(version)
+  if (m === null) return `'${version.slice(0, 32)}'`
+  const major = Number(m[1]); const minor = Number(m[2])
+  if (major === 0 && minor < 11) return `'${version}'`
+  return undefined
+}

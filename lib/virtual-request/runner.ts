@@ -1,0 +1,195 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Socket } from 'socket.io'
+import { ThinnedCount } from '../common/log.js'
+import { messageOf } from '../common/values.js'
+import {
+  FST_SOCKETS_BAD_REQUEST, FST_SOCKETS_SDK_VERSION, FST_SOCKETS_REQUEST_TIMEOUT,
+  FST_SOCKETS_SERVER_CLOSING, FST_SOCKETS_DISPATCH_FAILED, FST_SOCKETS_TOO_MANY_REQUESTS
+} from '../errors.js'
+import { dispatch, type DispatchOutput, type Routing } from './dispatch.js'
+import { VirtualConnection } from './request.js'
+import { VERBS, type Verb, parseEnvelope, checkSdkVersion, type RequestParts } from './envelope.js'
+import { baseHeaders } from './headers.js'
+import { errorJwr, jwrOfResponse, type CodedError, type JWR } from './jwr.js'
+import { contextOfSocket, setContextOf, type PendingRequest, type SocketContext } from './context.js'
+
+type Ack = (jwr: JWR) => void
+
+export interface VirtualRequestDeps {
+  routing: () => Routing
+  log: FastifyBaseLogger
+  requestTimeout: number
+  /** Requests one socket may have in flight; past it, 429 at once. */
+  maxInFlight: number
+}
+
+/**
+ * Runs socket packets through the Fastify request lifecycle and answers with JWRs.
+ * One instance per plugin registration.
+ */
+export class VirtualRequests {
+  readonly #deps: VirtualRequestDeps
+  readonly #contexts = new Set<SocketContext>()
+  #inFlight = 0
+  #closing = false
+
+  constructor (deps: VirtualRequestDeps) {
+    this.#deps = deps
+  }
+
+  /** Number of virtual requests still waiting for an answer, all sockets together. */
+  get inFlight (): number {
+    return this.#inFlight
+  }
+
+  /** Binds the seven verb events of a newly connected socket. */
+  bind (socket: Socket): SocketContext {
+    const handshake = socket.handshake
+    const version = handshake.query.__sails_io_sdk_version ?? handshake.headers.__sails_io_sdk_version
+    const ctx: SocketContext = {
+      socket,
+      base: baseHeaders(handshake.headers),
+      hasCookie: typeof handshake.headers.cookie === 'string' && handshake.headers.cookie.length > 0,
+      sdkProblem: checkSdkVersion(version),
+      pending: new Set(),
+      connected: true,
+      connection: undefined,
+      dropped: new ThinnedCount()
+    }
+    this.#contexts.add(ctx)
+    setContextOf(socket, ctx)
+    for (const [verb, listener] of this.#verbListeners) socket.on(verb, listener)
+    socket.on('disconnect', this.#disconnectListener)
+    return ctx
+  }
+
+  // Listeners shared by every socket (socket.io calls them with the socket as `this`; its context rides
+  // on the socket), so a connection costs no closures: idle memory per socket is in the budget.
+  readonly #verbListeners = VERBS.map((verb) => {
+    const requests = this
+    return [verb, function onVerb (this: Socket, ...args: unknown[]): void {
+      requests.#onPacket(contextOfSocket(this), verb, args)
+    }] as const
+  })
+
+  readonly #disconnectListener = (() => {
+    const requests = this
+    return function onDisconnect (this: Socket): void { requests.#onDisconnect(contextOfSocket(this)) }
+  })()
+
+  /** Stops taking requests; answers every pending one with 503 so no client waits on a closing server. */
+  close (): void {
+    this.#closing = true
+    for (const ctx of this.#contexts) {
+      for (const pending of ctx.pending) {
+        this.#answer(pending, errorJwr(new FST_SOCKETS_SERVER_CLOSING()))
+        this.#abort(pending)
+      }
+    }
+  }
+
+  #onPacket (ctx: SocketContext, verb: Verb, args: unknown[]): void {
+    const ack = typeof args[args.length - 1] === 'function' ? args.pop() as Ack : undefined
+    try {
+      // Nobody would read the answer: a request without an ack is malformed (sails.io.js always sends one),
+      // dropped with a log line rather than run for no one.
+      if (ack === undefined) return this.#refuse(ctx, ack, new FST_SOCKETS_BAD_REQUEST('no ack: a socket request needs an acknowledgement callback'))
+      if (this.#closing) return this.#refuse(ctx, ack, new FST_SOCKETS_SERVER_CLOSING())
+      if (ctx.pending.size >= this.#deps.maxInFlight) return this.#refuse(ctx, ack, new FST_SOCKETS_TOO_MANY_REQUESTS(this.#deps.maxInFlight))
+      if (args.length !== 1) {
+        return this.#refuse(ctx, ack, new FST_SOCKETS_BAD_REQUEST(`expected one request object and an ack, got ${args.length} arguments`))
+      }
+      if (ctx.sdkProblem !== undefined) return this.#refuse(ctx, ack, new FST_SOCKETS_SDK_VERSION(ctx.sdkProblem))
+      const parsed = parseEnvelope(verb, args[0], ctx.base, ctx.hasCookie)
+      if (!parsed.ok) return this.#refuse(ctx, ack, new FST_SOCKETS_BAD_REQUEST(parsed.reason))
+      this.#run(ctx, parsed.parts, ack)
+    } catch (err) {
+      // Nothing above should throw; if it does, the client still gets its one answer and the process lives.
+      this.#deps.log.error({ err, socketId: ctx.socket.id }, 'fastify-sockets: socket request failed')
+      this.#refuse(ctx, ack, new FST_SOCKETS_DISPATCH_FAILED(messageOf(err)))
+    }
+  }
+
+  #refuse (ctx: SocketContext, ack: Ack | undefined, err: CodedError): void {
+    if (ack !== undefined) {
+      ack(errorJwr(err))
+      return
+    }
+    // One socket sending garbage must not flood the log.
+    const n = ctx.dropped.next()
+    if (n !== undefined) {
+      this.#deps.log.warn({ socketId: ctx.socket.id, code: err.code, dropped: n }, `fastify-sockets: socket request dropped: ${err.message}`)
+    }
+  }
+
+  #run (ctx: SocketContext, parts: RequestParts, ack: Ack): void {
+    const pending: PendingRequest = { ctx, ack, method: parts.method, url: parts.url, timer: undefined, settled: false, request: undefined }
+    ctx.pending.add(pending)
+    this.#inFlight++
+    pending.timer = setTimeout(this.#onTimeout, this.#deps.requestTimeout, pending)
+    const handshake = ctx.socket.handshake
+    ctx.connection ??= new VirtualConnection(handshake.address, handshake.secure)
+    try {
+      pending.request = dispatch(this.#deps.routing(), ctx, ctx.connection, parts, this.#onDispatched, pending)
+    } catch (err) {
+      // Settle here, so the deadline cannot answer the same request a second time.
+      this.#deps.log.error({ err, socketId: ctx.socket.id }, 'fastify-sockets: dispatch threw')
+      this.#answer(pending, errorJwr(new FST_SOCKETS_DISPATCH_FAILED(messageOf(err))))
+    }
+  }
+
+  // One function for every request (the pending request rides as the token), not a closure per packet.
+  readonly #onDispatched = (pending: PendingRequest, err: Error | undefined, res: DispatchOutput | undefined): void => {
+    if (pending.settled) return
+    if (err !== undefined || res === undefined) {
+      this.#deps.log.error({ err, socketId: pending.ctx.socket.id }, 'fastify-sockets: dispatch failed')
+      return this.#answer(pending, errorJwr(new FST_SOCKETS_DISPATCH_FAILED(err?.message ?? 'no response')))
+    }
+    this.#answer(pending, jwrOfResponse(res))
+  }
+
+  // One function for every request's deadline, not a closure per packet.
+  readonly #onTimeout = (pending: PendingRequest): void => { this.#timeout(pending) }
+
+  #timeout (pending: PendingRequest): void {
+    if (pending.settled) return
+    // the path only: a query string may carry a token
+    this.#deps.log.warn({ socketId: pending.ctx.socket.id, method: pending.method, path: pending.url.split('?', 1)[0] },
+      `fastify-sockets: socket request timed out after ${this.#deps.requestTimeout} ms`)
+    this.#answer(pending, errorJwr(new FST_SOCKETS_REQUEST_TIMEOUT(this.#deps.requestTimeout)))
+    // the client has its answer; the route learns it is no longer awaited (request.signal, onRequestAbort),
+    // so maxInFlight bounds the work a socket causes, not only its unanswered requests
+    this.#abort(pending)
+  }
+
+  #answer (pending: PendingRequest, jwr: JWR): void {
+    if (pending.settled) return
+    pending.settled = true
+    clearTimeout(pending.timer)
+    if (pending.ctx.pending.delete(pending)) this.#inFlight--
+    // A socket that left gets no ack: there is nobody to read it.
+    if (pending.ack !== undefined && pending.ctx.connected) pending.ack(jwr)
+  }
+
+  /** Tells the route its client no longer waits: Fastify aborts request.signal and runs onRequestAbort hooks. */
+  #abort (pending: PendingRequest): void {
+    try {
+      pending.request?.abort()
+    } catch (err) {
+      // a request.signal or onRequestAbort listener threw: the route's problem, not the caller's
+      this.#deps.log.error({ err, socketId: pending.ctx.socket.id }, 'fastify-sockets: aborting a request threw')
+    }
+  }
+
+  #onDisconnect (ctx: SocketContext): void {
+    ctx.connected = false
+    this.#contexts.delete(ctx)
+    this.#inFlight -= ctx.pending.size
+    for (const pending of ctx.pending) {
+      pending.settled = true
+      clearTimeout(pending.timer)
+      this.#abort(pending)
+    }
+    ctx.pending.clear()
+  }
+}
