@@ -16,7 +16,11 @@ const out = join(dist, 'cjs')
 // In a CommonJS declaration file a default import of an `export =` module is its value alone, without the
 // namespace that holds its types (`createError.FastifyErrorConstructor`); `import x = require()` keeps both.
 const EXPORT_ASSIGNMENT_MODULES = ['@fastify/error']
-const defaultImport = new RegExp(`^import (\\w+) from '(${EXPORT_ASSIGNMENT_MODULES.join('|')})';$`, 'gm')
+const modules = EXPORT_ASSIGNMENT_MODULES.join('|')
+const defaultImport = new RegExp(`^import (\\w+)(?:, (\\{[^}]*\\}))? from '(${modules})';$`, 'gm')
+const toRequire = (_line, name, named, module) =>
+  `import ${name} = require('${module}');` + (named === undefined ? '' : `\nimport ${named} from '${module}';`)
+const leftOver = new RegExp(`^import (?!type )\\w+(?:,.*)? from '(${modules})';$`, 'm')
 
 rmSync(out, { recursive: true, force: true })
 for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
@@ -25,7 +29,8 @@ for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true }))
   const to = join(out, relative(dist, from))
   cpSync(from, to)
   const text = readFileSync(to, 'utf8')
-  const cjs = text.replace(defaultImport, "import $1 = require('$2');")
+  const cjs = text.replace(defaultImport, toRequire)
+  if (leftOver.test(cjs)) throw new Error(`${to}: a default import of an \`export =\` module in a form this script does not rewrite`)
   if (cjs !== text) writeFileSync(to, cjs)
 }
 writeFileSync(join(out, 'package.json'), '{ "type": "commonjs" }\n')

@@ -32,7 +32,7 @@ t.test('a fresh clone packs the built package: dist/ with its types, the client 
   }
   t.same(files.filter((file) => !file.startsWith('dist/')).sort(), ['LICENSE', 'README.md', 'package.json'],
     'besides dist/, only the manifest, README and LICENSE')
-  t.same(files.filter((file) => file.endsWith('.map') || file.endsWith('.ts') && !file.endsWith('.d.ts')), [],
+  t.same(files.filter((file) => file.endsWith('.map') || (file.endsWith('.ts') && !file.endsWith('.d.ts'))), [],
     'no source maps or sources pointing at files it does not ship')
 })
 
