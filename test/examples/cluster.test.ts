@@ -14,7 +14,7 @@ const skip = redisSkipReason()
 
 interface Started { a: string, b: string, redisPid: number, exited: Promise<number | null>, stop: () => void, output: () => string }
 
-/** Starts the example as `npm run start:cluster` does (free ports), resolves once it printed both URLs. */
+/** Starts the example as `npm run start:cluster` does (free ports), resolves once it printed all it prints. */
 async function startCluster (t: Teardown): Promise<Started> {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT_A: '0', PORT_B: '0', REDIS_SERVER: REDIS_SERVER_BIN }
   for (const name of ['NODE_OPTIONS', 'REDIS_URL', 'NODE_NAME']) delete env[name]
@@ -35,7 +35,7 @@ async function startCluster (t: Teardown): Promise<Started> {
     clearTimeout(killer)
   })
   const deadline = Date.now() + 30_000
-  while (!/node b: http/.test(out)) {
+  while (!/Open both pages/.test(out)) { // its last line, after both URLs
     if (child.exitCode !== null) throw new Error(`the example exited with ${child.exitCode}:\n${out}`)
     if (Date.now() > deadline) throw new Error(`the example printed no URLs within 30 s:\n${out}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
@@ -71,7 +71,7 @@ const ready = async (url: string): Promise<boolean> => {
 t.test('start:cluster: its own redis-server, two nodes, both URLs printed, all stopped on SIGINT', { skip }, async (t) => {
   const cluster = await startCluster(t)
   t.ok(alive(cluster.redisPid), `redis-server runs (pid ${cluster.redisPid})`)
-  t.match(cluster.output(), /Open both pages/)
+  t.match(cluster.output(), /redis-server \(pid \d+\) at redis:\/\/127\.0\.0\.1:\d+[^]*node a: http:[^]*node b: http:/, 'it prints where Redis and each node are')
   await until('both nodes to see each other', async () => await ready(cluster.a) && await ready(cluster.b))
 
   const sockets: ClientSocket[] = [connect(cluster.a, { reconnection: false }), connect(cluster.b, { reconnection: false })]
