@@ -16,7 +16,8 @@ interface Started { a: string, b: string, redisPid: number, exited: Promise<numb
 
 /** Starts the example as `npm run start:cluster` does (free ports), resolves once it printed all it prints. */
 async function startCluster (t: Teardown): Promise<Started> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT_A: '0', PORT_B: '0', REDIS_SERVER: REDIS_SERVER_BIN }
+  // no coverage from the example's process: another loader's compilation of lib/ (see helpers/process.ts)
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT_A: '0', PORT_B: '0', REDIS_SERVER: REDIS_SERVER_BIN, _TAPJS_PROCESSINFO_COVERAGE_: '0' }
   for (const name of ['NODE_OPTIONS', 'REDIS_URL', 'NODE_NAME']) delete env[name]
   const child = spawn(process.execPath, ['--conditions=fastify-sockets-source', '--import', 'tsx', 'examples/cluster/server.ts'], {
     cwd: ROOT,

@@ -37,6 +37,9 @@ function appEnv (): NodeJS.ProcessEnv {
     if (/tap/i.test(key) || /^TS_NODE/.test(key) || key === 'NODE_OPTIONS' || key === 'NODE_ENV' || key === 'INIT_CWD') continue
     env[key] = value
   }
+  // tap's processinfo follows every node child; none of these may record coverage: a run of dist/ (source
+  // maps to lib/) or of lib/ through another loader would be merged into the run's figures and spoil them
+  env._TAPJS_PROCESSINFO_COVERAGE_ = '0'
   return env
 }
 

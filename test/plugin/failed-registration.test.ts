@@ -10,7 +10,7 @@ import { RedisServer, redisSkipReason } from '../helpers/redis.js'
 t.test('single process: the error is Fastify\'s, and the app still closes', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
-  app.decorate('sockets', 'taken' as never) // the plugin's own decorate fails, after its socket.io server exists
+  app.decorateRequest('isSocket', false as never) // the plugin's own decorateRequest fails, after its socket.io server exists
   await t.rejects(async () => { await app.register(fastifySockets) }, { code: 'FST_ERR_DEC_ALREADY_PRESENT' })
   t.equal(app.sockets as unknown, 'taken', 'nothing replaced the decoration')
   await app.close()
@@ -29,7 +29,7 @@ t.test('cluster: the Redis clients the plugin created are closed', { skip: redis
   const before = await received()
   const app = Fastify()
   t.teardown(() => app.close())
-  app.decorate('sockets', 'taken' as never)
+  app.decorateRequest('isSocket', false as never)
   await t.rejects(async () => { await app.register(fastifySockets, { cluster: { redis: { url: redis.url }, readyTimeout: 2000 } }) },
     { code: 'FST_ERR_DEC_ALREADY_PRESENT' })
   t.ok(await received() >= before + 2, 'the plugin had connected its two clients')
