@@ -86,12 +86,13 @@ async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: 
 
   const membership = cluster === undefined ? memoryMembership(io) : await cluster.attach(io)
   const ops = new RoomOperations(io, membership, rules, registry)
-  fastify.decorate('sockets', new Sockets({
-    io, ops, rules, registry, resources: new Resources(ops), clients, cluster, inFlight: () => requests.inFlight
-  }))
+  // the request decorator first: if it is taken, the registration fails having decorated nothing
   fastify.decorateRequest('isSocket', {
     getter (this: FastifyRequest) { return socketContextOf(this.raw) !== undefined }
   })
+  fastify.decorate('sockets', new Sockets({
+    io, ops, rules, registry, resources: new Resources(ops), clients, cluster, inFlight: () => requests.inFlight
+  }))
 
   // Socket requests log like HTTP ones; from the route on, every line of theirs carries the socket id.
   // (a callback hook: no promise per request)
