@@ -4,6 +4,7 @@ import type { MembershipOp } from '../membership/membership.js'
 import { FST_SOCKETS_CLUSTER_TIMEOUT, FST_SOCKETS_CLUSTER_UNAVAILABLE } from '../errors.js'
 import { parseMessage, type OutgoingMessage, type RequestBody } from './messages.js'
 import { isUp } from './redis-guard.js'
+import { Liveness } from './liveness.js'
 
 // The control channel between the nodes of a cluster: who is alive (heartbeats), and requests that
 // every live node must answer (membership changes, members, rooms). It is ours rather than the
@@ -48,6 +49,12 @@ export interface BusOptions {
 /** An error the bus reports to the cluster's (rate-limited) log; never thrown. */
 export type BusErrorSink = (what: string, err: unknown) => void
 
+/** What the bus tells the cluster: an error for the (rate-limited) log, and that `ready` may have changed. */
+export interface BusEvents {
+  readonly report: BusErrorSink
+  readonly changed: () => void
+}
+
 interface Pending {
   readonly what: string
   readonly expected: Set<string>
@@ -74,37 +81,60 @@ export class ClusterBus {
   readonly #opts: BusOptions
   readonly #handlers: BusHandlers
   readonly #report: BusErrorSink
+  readonly #changed: () => void
   // A per-process nonce: tells our own echo on the shared channel from another node wrongly given our nodeId.
   readonly #instance = randomBytes(6).toString('hex')
   readonly #control: string
   readonly #inbox: string
   readonly #listener = (message: string): void => { this.#receive(message) }
-  readonly #peers = new Map<string, number>()
+  readonly #liveness: Liveness
   readonly #pending = new Map<string, Pending>()
+  // Fires heartbeatTimeout after this node last heard itself: then it is cut off.
+  readonly #deafTimer: NodeJS.Timeout
   #seq = 0
   #subscribed = false
   #closed = false
+  #beating = false
   #heartbeat: NodeJS.Timeout | undefined
 
-  constructor (pub: BusClient, sub: BusClient, opts: BusOptions, handlers: BusHandlers, report: BusErrorSink) {
+  constructor (pub: BusClient, sub: BusClient, opts: BusOptions, handlers: BusHandlers, events: BusEvents) {
     this.#pub = pub
     this.#sub = sub
     this.#opts = opts
     this.#handlers = handlers
-    this.#report = report
+    this.#report = events.report
+    this.#changed = events.changed
     this.#control = `${opts.key}#ctl`
     this.#inbox = `${opts.key}#node#${opts.nodeId}`
+    this.#liveness = new Liveness(opts.heartbeatInterval, opts.heartbeatTimeout)
+    // Checked after the I/O of that turn (setImmediate): a node whose event loop was blocked reads the
+    // echo waiting in its socket before it concludes that it heard nothing.
+    this.#deafTimer = setTimeout(() => { setImmediate(() => { if (!this.#closed) this.#changed() }) }, opts.heartbeatTimeout).unref()
   }
 
-  /** Connected to Redis and subscribed: cluster-wide operations can run. */
+  /** Subscribed, connected, and hearing its own messages back through Redis: cluster-wide operations can run. */
   get ready (): boolean {
-    return !this.#closed && this.#subscribed && isUp(this.#pub) && isUp(this.#sub)
+    return this.reason() === undefined
   }
 
-  /** The other nodes heard from within heartbeatTimeout. */
+  /** Why this node is not ready; undefined when it is. */
+  reason (): string | undefined {
+    if (this.#closed) return 'the server is closing'
+    if (!isUp(this.#pub) || !isUp(this.#sub)) return 'Redis is not connected'
+    if (!this.#subscribed) return 'not subscribed to Redis yet'
+    const silent = this.#liveness.silentFor(performance.now())
+    if (silent > this.#opts.heartbeatTimeout) {
+      return Number.isFinite(silent)
+        ? `nothing came back through Redis for ${Math.round(silent)} ms (Redis stalled, or this node is cut off from it)`
+        : 'not heard back through Redis yet'
+    }
+    return undefined
+  }
+
+  /** The other nodes heard from within heartbeatTimeout (while this node heard itself). */
   peers (): string[] {
     this.#expire()
-    return [...this.#peers.keys()]
+    return this.#liveness.peers()
   }
 
   /**
@@ -130,16 +160,20 @@ export class ClusterBus {
     await this.#discover()
   }
 
-  /** Redis came back: peers get a fresh grace period (we could not hear them), and we say hello. */
+  /**
+   * A client is connected again: say hello, so the running nodes answer at once and this node hears
+   * itself (which makes it ready). The peers' clocks restart with its hearing (see Liveness).
+   */
   reconnected (): void {
-    const now = performance.now()
-    for (const node of this.#peers.keys()) this.#peers.set(node, now)
-    if (this.#subscribed) void this.#send(this.#control, { type: 'hello' })
+    if (this.#subscribed && isUp(this.#pub)) void this.#send(this.#control, { type: 'hello' })
   }
 
-  /** Redis went away: requests in flight can no longer be answered; they fail now, not at their deadline. */
-  disconnected (): void {
-    for (const [id, pending] of this.#pending) this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_UNAVAILABLE(pending.what, 'the connection to Redis was lost', silent))
+  /**
+   * This node stopped being ready (Redis gone, stalled, or this node cut off): requests in flight can no
+   * longer be known to complete; they fail now, not at their deadline.
+   */
+  unavailable (reason: string): void {
+    for (const [id, pending] of this.#pending) this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_UNAVAILABLE(pending.what, reason, silent))
   }
 
   /** Applies nothing locally: asks every other live node to apply `op`, resolves when all acknowledged. */
@@ -166,6 +200,7 @@ export class ClusterBus {
   async close (): Promise<void> {
     if (this.#closed) return
     clearInterval(this.#heartbeat)
+    clearTimeout(this.#deafTimer)
     for (const [id, pending] of this.#pending) this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_UNAVAILABLE(pending.what, 'the server is closing', silent))
     if (this.ready) await Promise.race([this.#send(this.#control, { type: 'bye' }), new Promise((resolve) => setTimeout(resolve, 500).unref())])
     this.#closed = true
@@ -179,9 +214,9 @@ export class ClusterBus {
 
   async #request (body: RequestBody, what: string, accept: Pending['accept']): Promise<Map<string, unknown>> {
     if (this.#closed) throw new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, 'the server is closing')
-    if (!this.ready) {
-      throw new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, body.type === 'op' ? 'Redis is not connected (applied on this node only)' : 'Redis is not connected',
-        [...this.#peers.keys()])
+    const reason = this.reason()
+    if (reason !== undefined) {
+      throw new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, body.type === 'op' ? `${reason}; applied on this node only` : reason, this.#liveness.peers())
     }
     const expected = new Set(this.peers())
     if (expected.size === 0) return new Map()
@@ -231,20 +266,25 @@ export class ClusterBus {
   }
 
   #tick (): void {
-    if (isUp(this.#pub) && this.#subscribed) void this.#send(this.#control, { type: 'heartbeat' })
+    // One heartbeat at a time: while Redis is stalled they would pile up and flush in a burst.
+    if (isUp(this.#pub) && this.#subscribed && !this.#beating) {
+      this.#beating = true
+      void this.#send(this.#control, { type: 'heartbeat' }).finally(() => { this.#beating = false })
+    }
     this.#expire()
   }
 
-  // Only while we can hear: during an outage silence proves nothing (reconnected() restarts the clocks).
+  // A node gone silent (while we heard ourselves) is forgotten as one that said goodbye: pending
+  // operations stop waiting for it.
   #expire (): void {
-    if (!isUp(this.#sub)) return
-    const oldest = performance.now() - this.#opts.heartbeatTimeout
-    // a node gone silent is forgotten as one that said goodbye: pending operations stop waiting for it
-    for (const [node, seen] of this.#peers) if (seen < oldest) this.#forget(node)
+    for (const node of this.#liveness.expired(performance.now())) this.#forget(node)
   }
 
-  #heard (node: string): void {
-    this.#peers.set(node, performance.now())
+  #echo (): void {
+    const wasReady = this.ready
+    this.#liveness.echo(performance.now())
+    this.#deafTimer.refresh()
+    if (!wasReady) this.#changed()
   }
 
   #receive (raw: string): void {
@@ -252,12 +292,13 @@ export class ClusterBus {
     const msg = parseMessage(raw)
     if (msg === undefined) { this.#report('message', new Error('malformed cluster message ignored')); return }
     if (msg.node === this.#opts.nodeId) {
-      if (msg.instance !== this.#instance) this.#report('nodeId', new Error(`another process uses this node's nodeId '${msg.node}'`))
+      if (msg.instance === this.#instance) this.#echo()
+      else this.#report('nodeId', new Error(`another process uses this node's nodeId '${msg.node}'`))
       return
     }
     if (msg.type === 'bye') { this.#forget(msg.node); return }
     // Answers do not announce a node (an answer to a request of ours comes from a node we know).
-    if (msg.type !== 'ack' && msg.type !== 'result') this.#heard(msg.node)
+    if (msg.type !== 'ack' && msg.type !== 'result') this.#liveness.heard(msg.node, performance.now())
     switch (msg.type) {
       case 'hello': void this.#send(this.#inboxOf(msg.node), { type: 'heartbeat' }); break
       case 'op': {
@@ -288,7 +329,7 @@ export class ClusterBus {
 
   // A node that said goodbye holds no sockets any more: nothing pending waits for it.
   #forget (node: string): void {
-    this.#peers.delete(node)
+    this.#liveness.forget(node)
     for (const [id, pending] of this.#pending) {
       if (pending.expected.delete(node)) this.#check(id, pending)
     }
@@ -316,7 +357,7 @@ export class ClusterBus {
       } catch (err) { this.#report('discover', err) }
     }
     const limit = started + this.#opts.heartbeatInterval * 2
-    const done = (): boolean => this.#closed || performance.now() >= limit || (expected !== undefined && this.#peers.size >= expected)
+    const done = (): boolean => this.#closed || performance.now() >= limit || (expected !== undefined && this.#liveness.size >= expected)
     while (!done()) await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }

@@ -1,14 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Server, ServerOptions } from 'socket.io'
 import { createClient } from 'redis'
-import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter'
-import { ThrottledLog } from '../common/log.js'
+import { ThinnedCount, ThrottledLog } from '../common/log.js'
 import type { Membership } from '../membership/membership.js'
 import { applyLocal, localMembers, localRooms } from '../membership/membership.js'
 import { clusterMembership } from '../membership/cluster.js'
 import type { ResolvedClusterOptions, RedisClientLike } from './options.js'
 import { ClusterBus, type BusClient } from './bus.js'
 import { guard, reconnectStrategy } from './redis-guard.js'
+import { adapterKind, clusterAdapter, type DroppedMessage } from './adapters.js'
 
 /**
  * Health of this node's link to the cluster: `fastify.sockets.cluster` (undefined without the
@@ -24,7 +24,11 @@ import { guard, reconnectStrategy } from './redis-guard.js'
  * ```
  */
 export interface ClusterHealth {
-  /** Connected to Redis and subscribed: broadcasts reach other nodes, cluster-wide operations can succeed. */
+  /**
+   * Connected to Redis, subscribed, and hearing its own heartbeat back through Redis within
+   * `heartbeatTimeout`: broadcasts reach other nodes, cluster-wide operations can succeed. False while
+   * Redis is down, stalled, or this node is cut off from it (`status().reason` says which).
+   */
   readonly ready: boolean
   /** This node's id (the name other nodes' errors use for it). */
   readonly nodeId: string
@@ -35,6 +39,8 @@ export interface ClusterHealth {
 /** What `fastify.sockets.cluster.status()` reports. */
 export interface ClusterStatus {
   ready: boolean
+  /** Why this node is not ready (absent when it is). */
+  reason?: string
   nodeId: string
   /** The other live nodes (heard from within heartbeatTimeout). */
   nodes: string[]
@@ -42,6 +48,8 @@ export interface ClusterStatus {
   since: number
   /** Cross-node publishes dropped because Redis was down (their local delivery happened). */
   dropped: number
+  /** Messages on the adapter's channels that could not be handled (malformed or forged), dropped. */
+  malformed: number
 }
 
 /** The cluster link of one node: Redis clients, the socket.io adapter, the control bus and health. */
@@ -54,12 +62,15 @@ export class Cluster implements ClusterHealth {
   readonly #owned: boolean
   readonly #listeners: Array<[RedisClientLike, string, (...args: any[]) => void]> = []
   readonly #disposers: Array<() => void> = []
+  readonly #malformed = new ThinnedCount()
   #subscriptionsSettled: () => Promise<void> = async () => {}
+  #releaseSubscriptionWaits: () => void = () => {}
   #bus: ClusterBus | undefined
   #ready = false
   #since = Date.now()
   #dropped = 0
   #droppedLogged = 0
+  #malformedCount = 0
 
   private constructor (opts: ResolvedClusterOptions, log: FastifyBaseLogger, pub: RedisClientLike, sub: RedisClientLike, owned: boolean) {
     this.#opts = opts
@@ -95,7 +106,16 @@ export class Cluster implements ClusterHealth {
   }
 
   status (): ClusterStatus {
-    return { ready: this.ready, nodeId: this.nodeId, nodes: this.#bus?.peers() ?? [], since: this.#since, dropped: this.#dropped }
+    const reason = this.#reason()
+    return {
+      ready: reason === undefined,
+      ...(reason === undefined ? {} : { reason }),
+      nodeId: this.nodeId,
+      nodes: this.#bus?.peers() ?? [],
+      since: this.#since,
+      dropped: this.#dropped,
+      malformed: this.#malformedCount
+    }
   }
 
   /** The socket.io adapter over this cluster's clients (pass it as the `adapter` server option). */
@@ -106,12 +126,17 @@ export class Cluster implements ClusterHealth {
     const subGuard = guard(this.#sub, onError, onDrop)
     this.#disposers.push(pubGuard.dispose, subGuard.dispose)
     this.#subscriptionsSettled = subGuard.subscriptionsSettled
-    const pub = pubGuard.client as any
-    const sub = subGuard.client as any
-    if (this.#opts.sharded) {
-      return createShardedAdapter(pub, sub, { channelPrefix: this.#opts.key, subscriptionMode: this.#opts.subscriptionMode })
+    this.#releaseSubscriptionWaits = subGuard.release
+    return clusterAdapter(adapterKind(this.#opts), pubGuard.client, subGuard.client, this.#opts, (dropped) => { this.#onMalformed(dropped) })
+  }
+
+  // A message on the adapter's channels that it could not handle: dropped, counted, logged (thinned).
+  #onMalformed (dropped: DroppedMessage): void {
+    this.#malformedCount++
+    const n = this.#malformed.next()
+    if (n !== undefined) {
+      this.#log.warn({ nodeId: this.nodeId, ...dropped, dropped: n }, 'fastify-sockets cluster: message on the adapter\'s channels dropped (malformed or forged)')
     }
-    return createAdapter(pub, sub, { key: this.#opts.key, requestsTimeout: this.#opts.timeout, publishOnSpecificResponseChannel: true })
   }
 
   /**
@@ -123,7 +148,7 @@ export class Cluster implements ClusterHealth {
       apply: async (op) => { applyLocal(io, op); await this.#subscriptionsSettled() },
       members: (room) => localMembers(io, room),
       rooms: (socketId) => localRooms(io, socketId)
-    }, (kind, err) => { this.#errors.error(kind, err) })
+    }, { report: (kind, err) => { this.#errors.error(kind, err) }, changed: () => { this.#update() } })
     this.#bus = bus
     const started = bus.start().then(() => { this.#update() }, (err: unknown) => { this.#errors.error('subscribe', err) })
     const membership = clusterMembership(io, bus, this.#opts.sharded ? this.#subscriptionsSettled : undefined)
@@ -161,7 +186,7 @@ export class Cluster implements ClusterHealth {
     for (const [client, name] of [[this.#pub, 'publisher'], [this.#sub, 'subscriber']] as const) {
       // Without an 'error' listener node-redis would throw the error and crash the process.
       on(client, 'error', (err: unknown) => { this.#errors.error(`redis ${name}`, err); this.#update() })
-      on(client, 'ready', () => { this.#update() })
+      on(client, 'ready', () => { this.#bus?.reconnected(); this.#update() })
       on(client, 'end', () => { this.#update() })
       // Cluster clients (createCluster) report per shard.
       on(client, 'node-ready', () => { this.#update() })
@@ -169,8 +194,13 @@ export class Cluster implements ClusterHealth {
     }
   }
 
+  #reason (): string | undefined {
+    return this.#bus === undefined ? 'not attached yet' : this.#bus.reason()
+  }
+
   #update (): void {
-    const ready = this.ready
+    const reason = this.#reason()
+    const ready = reason === undefined
     if (this.#dropped > this.#droppedLogged && ready) {
       this.#log.warn({ dropped: this.#dropped - this.#droppedLogged }, 'fastify-sockets cluster: cross-node messages dropped while Redis was down')
       this.#droppedLogged = this.#dropped
@@ -178,12 +208,13 @@ export class Cluster implements ClusterHealth {
     if (ready === this.#ready) return
     this.#ready = ready
     this.#since = Date.now()
-    if (ready) {
-      this.#log.info({ nodeId: this.nodeId }, 'fastify-sockets cluster: Redis connected')
-      this.#bus?.reconnected()
+    if (reason === undefined) {
+      this.#log.info({ nodeId: this.nodeId }, 'fastify-sockets cluster: Redis connected, ready')
     } else {
-      this.#log.warn({ nodeId: this.nodeId }, 'fastify-sockets cluster: Redis connection lost; local delivery only until it returns')
-      this.#bus?.disconnected()
+      this.#log.warn({ nodeId: this.nodeId, reason }, `fastify-sockets cluster: not ready: ${reason}; local delivery only until it returns`)
+      // what waits on Redis cannot be known to complete any more: it settles now (see bus and guard)
+      this.#bus?.unavailable(reason)
+      this.#releaseSubscriptionWaits()
     }
   }
 }

@@ -21,8 +21,13 @@ const PUBLISH = new Set(['publish', 'sPublish'])
  */
 export interface Guarded<T> {
   client: T
-  /** Resolves when the (un)subscriptions sent so far are answered. */
+  /** Resolves when the (un)subscriptions sent so far are answered, or at the next `release()`. */
   subscriptionsSettled: () => Promise<void>
+  /**
+   * Ends the waits of `subscriptionsSettled` now: Redis stalled or went away, the answers may never come
+   * (the subscriptions themselves complete, or are redone on reconnect, without anyone waiting).
+   */
+  release: () => void
   dispose: () => void
 }
 
@@ -30,6 +35,7 @@ export function guard<T extends RedisClientLike> (client: T, onError: (kind: str
   const cache = new Map<PropertyKey, unknown>()
   const deferred: Array<() => void> = []
   const inflight = new Set<Promise<unknown>>()
+  const waiting = new Set<() => void>()
   const flush = (): void => { while (isUp(client) && deferred.length > 0) deferred.shift()?.() }
   client.on('ready', flush)
   const proxy = new Proxy(client, {
@@ -75,7 +81,14 @@ export function guard<T extends RedisClientLike> (client: T, onError: (kind: str
   })
   return {
     client: proxy,
-    subscriptionsSettled: async () => { if (inflight.size > 0) await Promise.all(inflight) },
+    subscriptionsSettled: async () => {
+      if (inflight.size === 0) return
+      await new Promise<void>((resolve) => {
+        waiting.add(resolve)
+        void Promise.all(inflight).then(() => { waiting.delete(resolve); resolve() })
+      })
+    },
+    release: () => { for (const resolve of waiting) resolve(); waiting.clear() },
     dispose: () => { client.off('ready', flush); deferred.length = 0 }
   }
 }
