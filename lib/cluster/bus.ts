@@ -90,7 +90,7 @@ export class ClusterBus {
   readonly #liveness: Liveness
   readonly #pending = new Map<string, Pending>()
   // Fires heartbeatTimeout after this node last heard itself: then it is cut off.
-  readonly #deafTimer: NodeJS.Timeout
+  #deafTimer: NodeJS.Timeout
   #seq = 0
   #subscribed = false
   #closed = false
@@ -107,9 +107,7 @@ export class ClusterBus {
     this.#control = `${opts.key}#ctl`
     this.#inbox = `${opts.key}#node#${opts.nodeId}`
     this.#liveness = new Liveness(opts.heartbeatInterval, opts.heartbeatTimeout)
-    // Checked after the I/O of that turn (setImmediate): a node whose event loop was blocked reads the
-    // echo waiting in its socket before it concludes that it heard nothing.
-    this.#deafTimer = setTimeout(() => { setImmediate(() => { if (!this.#closed) this.#changed() }) }, opts.heartbeatTimeout).unref()
+    this.#deafTimer = this.#watchHearing(opts.heartbeatTimeout)
   }
 
   /** Subscribed, connected, and hearing its own messages back through Redis: cluster-wide operations can run. */
@@ -285,6 +283,20 @@ export class ClusterBus {
     this.#liveness.echo(performance.now())
     this.#deafTimer.refresh()
     if (!wasReady) this.#changed()
+  }
+
+  // Checks after the I/O of that turn (setImmediate): a node whose event loop was blocked reads the echo
+  // waiting in its socket before it concludes that it heard nothing. A timer can fire a little before
+  // heartbeatTimeout has passed since the echo (it counts from the loop's cached time): then it waits on.
+  #watchHearing (delay: number): NodeJS.Timeout {
+    return setTimeout(() => {
+      setImmediate(() => {
+        if (this.#closed) return
+        const silent = this.#liveness.silentFor(performance.now())
+        if (silent <= this.#opts.heartbeatTimeout) this.#deafTimer = this.#watchHearing(this.#opts.heartbeatTimeout - silent + 1)
+        else this.#changed()
+      })
+    }, delay).unref()
   }
 
   #receive (raw: string): void {

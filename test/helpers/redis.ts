@@ -121,4 +121,20 @@ export class RedisServer {
     this.#child = undefined
     if (child?.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL')
   }
+
+  /** SIGSTOPs the server by its pid: connections stay up, nothing is answered (a stalled Redis). */
+  pause (): void {
+    this.#signal('SIGSTOP')
+  }
+
+  /** SIGCONTs a paused server: it answers what it was sent meanwhile. */
+  resume (): void {
+    this.#signal('SIGCONT')
+  }
+
+  #signal (signal: NodeJS.Signals): void {
+    const pid = this.#child?.pid
+    if (pid === undefined || this.#child?.exitCode !== null) throw new Error('redis-server is not running')
+    process.kill(pid, signal)
+  }
 }
