@@ -7,8 +7,8 @@ import { buildApp, waitFor, type Teardown } from './app.js'
 export { waitFor }
 import type { RedisServer } from './redis.js'
 
-/** One node of a test cluster: a Fastify app with the plugin's cluster option on the given Redis. */
-export async function buildNode (t: Teardown, redis: RedisServer, cluster: Partial<ClusterOptions> = {},
+/** One node of a test cluster: a Fastify app with the plugin's cluster option on the given Redis (or proxy). */
+export async function buildNode (t: Teardown, redis: { readonly url: string }, cluster: Partial<ClusterOptions> = {},
   setup?: (app: FastifyInstance) => void | Promise<void>): Promise<FastifyInstance> {
   return await buildApp(t, { cluster: { redis: { url: redis.url }, ...cluster } }, setup)
 }
