@@ -31,6 +31,13 @@ interface HandlerSpec {
   /** Positions of the channel and the message among its arguments. */
   readonly channel: number
   readonly message: number
+  /**
+   * How a message the adapter itself drops in silence (it fails to decode) is told apart, so it is reported
+   * too: `decoded` names the methods a decoded message goes on to; `precheck` decodes it first, as the
+   * adapter does (only for channels that carry no broadcasts: it costs a second decode).
+   */
+  readonly decoded?: readonly string[]
+  readonly precheck?: true
 }
 
 interface AdapterSpec {
@@ -42,11 +49,12 @@ const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
   pubsub: {
     create: (pub, sub, opts) => createAdapter(pub, sub, { key: opts.key, requestsTimeout: opts.timeout, publishOnSpecificResponseChannel: true }),
     // onmessage: the broadcast channel (pattern subscription); onrequest: request and response channels (async)
-    handlers: [{ name: 'onmessage', channel: 1, message: 2 }, { name: 'onrequest', channel: 0, message: 1 }]
+    handlers: [{ name: 'onmessage', channel: 1, message: 2 }, { name: 'onrequest', channel: 0, message: 1, precheck: true }]
   },
   sharded: {
     create: (pub, sub, opts) => createShardedAdapter(pub, sub, { channelPrefix: opts.key, subscriptionMode: opts.subscriptionMode }),
-    handlers: [{ name: 'onRawMessage', channel: 1, message: 0 }]
+    // onMessage and onResponse are the adapter's documented hooks for its subclasses
+    handlers: [{ name: 'onRawMessage', channel: 1, message: 0, decoded: ['onMessage', 'onResponse'] }]
   }
 }
 
@@ -69,6 +77,18 @@ function reasonOf (err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
+// Decodes as @socket.io/redis-adapter does (JSON when it starts with '{', else its parser); why not, or undefined.
+function undecodable (raw: unknown, parser: { decode?: (raw: unknown) => unknown } | undefined): string | undefined {
+  if (!Buffer.isBuffer(raw) || typeof parser?.decode !== 'function') return undefined
+  let value: unknown
+  try {
+    value = raw[0] === 0x7b ? JSON.parse(raw.toString()) : parser.decode(raw)
+  } catch (err) {
+    return `undecodable: ${reasonOf(err)}`
+  }
+  return value !== null && typeof value === 'object' ? undefined : `not an object (${value === null ? 'null' : typeof value})`
+}
+
 /**
  * Builds the socket.io adapter of `kind` over the (guarded) clients, with every Redis message handler
  * wrapped so that a message it cannot handle is dropped and reported through `onDrop`, never thrown.
@@ -83,12 +103,22 @@ export function clusterAdapter (kind: AdapterKind, pub: unknown, sub: unknown, o
   const factory = function guardedAdapter (nsp: unknown): object {
     const adapter = make(nsp) as Record<string, unknown>
     for (const handler of spec.handlers) {
-      const original = adapter[handler.name]
-      if (typeof original !== 'function') throw new Error(`fastify-sockets: the ${kind} adapter has no ${handler.name}() to guard`)
+      const original = method(adapter, handler.name, kind)
+      let reached = false
+      for (const name of handler.decoded ?? []) {
+        const next = method(adapter, name, kind)
+        adapter[name] = function decoded (this: unknown, ...args: unknown[]): unknown { reached = true; return next.apply(this, args) }
+      }
       // An own property shadows the prototype's method: the adapter's listeners call this.<name>(...).
       adapter[handler.name] = function guarded (this: unknown, ...args: unknown[]): unknown {
         try {
-          const result = (original as Handler).apply(this, args)
+          if (handler.precheck === true) {
+            const problem = undecodable(args[handler.message], adapter.parser as { decode?: (raw: unknown) => unknown } | undefined)
+            if (problem !== undefined) { onDrop(describeDrop(args, handler, problem)); return undefined }
+          }
+          reached = false
+          const result = original.apply(this, args)
+          if (handler.decoded !== undefined && !reached) onDrop(describeDrop(args, handler, 'undecodable'))
           if (result instanceof Promise) return result.catch((err: unknown) => { onDrop(describeDrop(args, handler, reasonOf(err))) })
           return result
         } catch (err) {
@@ -101,6 +131,12 @@ export function clusterAdapter (kind: AdapterKind, pub: unknown, sub: unknown, o
     return adapter
   }
   return factory as unknown as AdapterFactory
+}
+
+function method (adapter: Record<string, unknown>, name: string, kind: AdapterKind): Handler {
+  const fn = adapter[name]
+  if (typeof fn !== 'function') throw new Error(`fastify-sockets: the ${kind} adapter has no ${name}() to guard`)
+  return fn as Handler
 }
 
 function guardServerSideEmit (nsp: Record<string, unknown>, onDrop: (dropped: DroppedMessage) => void): void {

@@ -7,22 +7,10 @@ import { performance } from 'node:perf_hooks'
 import type { FastifyInstance } from 'fastify'
 import { connect, nextEvent } from '../helpers/app.js'
 import { RedisServer, redisSkipReason } from '../helpers/redis.js'
-import { buildNode, converged, waitFor } from '../helpers/cluster.js'
+import { buildNode, converged, waitFor, watchProcess } from '../helpers/cluster.js'
 
 const skip = redisSkipReason()
 const HEARTBEAT = { heartbeatInterval: 200, heartbeatTimeout: 1000, timeout: 8000 }
-
-function watchProcess (t: Test): unknown[] {
-  const problems: unknown[] = []
-  const onProblem = (err: unknown): void => { problems.push(err) }
-  process.on('unhandledRejection', onProblem)
-  process.on('uncaughtException', onProblem)
-  t.teardown(() => {
-    process.off('unhandledRejection', onProblem)
-    process.off('uncaughtException', onProblem)
-  })
-  return problems
-}
 
 interface Outcome { name: string, settled: boolean, ok: boolean, code?: string, nodes?: readonly string[], ms?: number }
 

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify'
+import { Writable } from 'node:stream'
 import { createClient } from 'redis'
 import fastifySockets from '../../lib/index.js'
 import type { ClusterOptions } from '../../lib/index.js'
@@ -37,4 +38,34 @@ Promise<{ node: FastifyInstance, silence: () => void }> {
   await node.register(fastifySockets, { cluster: { ...cluster, redis: { pubClient, subClient } } })
   await converged([...peers, node])
   return { node, silence: () => { pubClient.destroy(); subClient.destroy() } }
+}
+
+/** Every unhandled rejection or uncaught exception while a test runs is collected (the test asserts none). */
+export function watchProcess (t: Teardown): unknown[] {
+  const problems: unknown[] = []
+  const onProblem = (err: unknown): void => { problems.push(err) }
+  process.on('unhandledRejection', onProblem)
+  process.on('uncaughtException', onProblem)
+  t.teardown(() => {
+    process.off('unhandledRejection', onProblem)
+    process.off('uncaughtException', onProblem)
+  })
+  return problems
+}
+
+/** A cluster log line, as pino writes it. */
+export interface ClusterLogLine { level: number, msg: string, suppressed?: number, [key: string]: unknown }
+
+/** A logger stream that keeps the plugin's cluster log lines (pino JSON) for counting. */
+export function logSink (): { lines: ClusterLogLine[], stream: Writable } {
+  const lines: ClusterLogLine[] = []
+  const stream = new Writable({
+    write (chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) {
+        if (line.includes('fastify-sockets cluster')) lines.push(JSON.parse(line) as ClusterLogLine)
+      }
+      done()
+    }
+  })
+  return { lines, stream }
 }
