@@ -56,13 +56,13 @@ export function watchProcess (t: Teardown): unknown[] {
 /** A cluster log line, as pino writes it. */
 export interface ClusterLogLine { level: number, msg: string, suppressed?: number, [key: string]: unknown }
 
-/** A logger stream that keeps the plugin's cluster log lines (pino JSON) for counting. */
-export function logSink (): { lines: ClusterLogLine[], stream: Writable } {
+/** A logger stream that keeps the plugin's log lines containing `marker` (pino JSON) for counting. */
+export function logSink (marker = 'fastify-sockets cluster'): { lines: ClusterLogLine[], stream: Writable } {
   const lines: ClusterLogLine[] = []
   const stream = new Writable({
     write (chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString().split('\n')) {
-        if (line.includes('fastify-sockets cluster')) lines.push(JSON.parse(line) as ClusterLogLine)
+        if (line.includes(marker)) lines.push(JSON.parse(line) as ClusterLogLine)
       }
       done()
     }
