@@ -62,6 +62,16 @@ const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
 // to receive) would run the app's 'connection' listeners with a forged argument.
 const RESERVED_EVENTS = new Set(['connect', 'connection', 'new_namespace', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'])
 
+/**
+ * The channel an adapter subscribes to when a room of this node is created (a join waits for that
+ * subscription before it counts as visible to the other nodes); undefined when rooms have none.
+ */
+export function roomChannel (kind: AdapterKind, opts: ResolvedClusterOptions): ((room: string) => string) | undefined {
+  // ShardedRedisAdapter.dynamicChannel(), namespace '/'
+  if (kind === 'sharded' && opts.subscriptionMode !== 'static') return (room) => `${opts.key}#/#${room}#`
+  return undefined
+}
+
 /** The adapter a cluster's options ask for. */
 export function adapterKind (opts: ResolvedClusterOptions): AdapterKind {
   return opts.sharded ? 'sharded' : 'pubsub'

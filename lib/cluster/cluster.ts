@@ -8,7 +8,7 @@ import { clusterMembership } from '../membership/cluster.js'
 import type { ResolvedClusterOptions, RedisClientLike } from './options.js'
 import { ClusterBus, type BusClient } from './bus.js'
 import { guard, reconnectStrategy } from './redis-guard.js'
-import { adapterKind, clusterAdapter, type DroppedMessage } from './adapters.js'
+import { adapterKind, clusterAdapter, roomChannel, type DroppedMessage } from './adapters.js'
 
 /**
  * Health of this node's link to the cluster: `fastify.sockets.cluster` (undefined without the
@@ -63,7 +63,8 @@ export class Cluster implements ClusterHealth {
   readonly #listeners: Array<[RedisClientLike, string, (...args: any[]) => void]> = []
   readonly #disposers: Array<() => void> = []
   readonly #malformed = new ThinnedCount()
-  #subscriptionsSettled: () => Promise<void> = async () => {}
+  // Resolves once the subscriptions that joins to these rooms made are answered (sharded adapter).
+  #subscriptionsSettled: (rooms: readonly string[]) => Promise<void> = async () => {}
   #releaseSubscriptionWaits: () => void = () => {}
   #bus: ClusterBus | undefined
   #ready = false
@@ -125,9 +126,11 @@ export class Cluster implements ClusterHealth {
     const pubGuard = guard(this.#pub, onError, onDrop)
     const subGuard = guard(this.#sub, onError, onDrop)
     this.#disposers.push(pubGuard.dispose, subGuard.dispose)
-    this.#subscriptionsSettled = subGuard.subscriptionsSettled
+    const kind = adapterKind(this.#opts)
+    const channelOf = roomChannel(kind, this.#opts)
+    if (channelOf !== undefined) this.#subscriptionsSettled = async (rooms) => { await subGuard.subscriptionsSettled(rooms.map(channelOf)) }
     this.#releaseSubscriptionWaits = subGuard.release
-    return clusterAdapter(adapterKind(this.#opts), pubGuard.client, subGuard.client, this.#opts, (dropped) => { this.#onMalformed(dropped) })
+    return clusterAdapter(kind, pubGuard.client, subGuard.client, this.#opts, (dropped) => { this.#onMalformed(dropped) })
   }
 
   // A message on the adapter's channels that it could not handle: dropped, counted, logged (thinned).
@@ -145,13 +148,13 @@ export class Cluster implements ClusterHealth {
    */
   async attach (io: Server): Promise<Membership> {
     const bus = new ClusterBus(this.#pub as unknown as BusClient, this.#sub as unknown as BusClient, this.#opts, {
-      apply: async (op) => { applyLocal(io, op); await this.#subscriptionsSettled() },
+      apply: async (op) => { applyLocal(io, op); await this.#subscriptionsSettled(op.op === 'join' ? op.rooms : []) },
       members: (room) => localMembers(io, room),
       rooms: (socketId) => localRooms(io, socketId)
     }, { report: (kind, err) => { this.#errors.error(kind, err) }, changed: () => { this.#update() } })
     this.#bus = bus
     const started = bus.start().then(() => { this.#update() }, (err: unknown) => { this.#errors.error('subscribe', err) })
-    const membership = clusterMembership(io, bus, this.#opts.sharded ? this.#subscriptionsSettled : undefined)
+    const membership = clusterMembership(io, bus, this.#subscriptionsSettled)
     if (this.#opts.readyTimeout === 0) return membership
     let timer: NodeJS.Timeout | undefined
     const waited = await Promise.race([

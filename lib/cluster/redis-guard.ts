@@ -9,6 +9,7 @@ export function isUp (client: { readonly isOpen: boolean, readonly isReady?: boo
 // unhandled rejections (a Redis blip would otherwise crash the process; socket.io-redis-emitter#139).
 const FIRE_AND_FORGET = new Set(['publish', 'sPublish', 'subscribe', 'pSubscribe', 'sSubscribe', 'unsubscribe', 'pUnsubscribe', 'sUnsubscribe'])
 const PUBLISH = new Set(['publish', 'sPublish'])
+const SUBSCRIBE = new Set(['subscribe', 'pSubscribe', 'sSubscribe'])
 
 /**
  * What the adapter sees of a client: the same client, except that
@@ -21,8 +22,11 @@ const PUBLISH = new Set(['publish', 'sPublish'])
  */
 export interface Guarded<T> {
   client: T
-  /** Resolves when the (un)subscriptions sent so far are answered, or at the next `release()`. */
-  subscriptionsSettled: () => Promise<void>
+  /**
+   * Resolves when the subscriptions to `channels` sent so far are answered, or at the next `release()`.
+   * Per channel: a subscription stuck on one dead Redis Cluster shard holds up no other channel.
+   */
+  subscriptionsSettled: (channels: readonly string[]) => Promise<void>
   /**
    * Ends the waits of `subscriptionsSettled` now: Redis stalled or went away, the answers may never come
    * (the subscriptions themselves complete, or are redone on reconnect, without anyone waiting).
@@ -34,8 +38,19 @@ export interface Guarded<T> {
 export function guard<T extends RedisClientLike> (client: T, onError: (kind: string, err: unknown) => void, onDrop: () => void): Guarded<T> {
   const cache = new Map<PropertyKey, unknown>()
   const deferred: Array<() => void> = []
-  const inflight = new Set<Promise<unknown>>()
+  // channel -> its subscriptions sent and not answered yet
+  const inflight = new Map<string, Set<Promise<unknown>>>()
   const waiting = new Set<() => void>()
+  const track = (channels: unknown, sent: Promise<unknown>): void => {
+    for (const channel of Array.isArray(channels) ? channels as unknown[] : [channels]) {
+      const key = String(channel)
+      let pending = inflight.get(key)
+      if (pending === undefined) inflight.set(key, pending = new Set())
+      const set = pending
+      set.add(sent)
+      void sent.finally(() => { set.delete(sent); if (set.size === 0 && inflight.get(key) === set) inflight.delete(key) })
+    }
+  }
   const flush = (): void => { while (isUp(client) && deferred.length > 0) deferred.shift()?.() }
   client.on('ready', flush)
   const proxy = new Proxy(client, {
@@ -59,16 +74,16 @@ export function guard<T extends RedisClientLike> (client: T, onError: (kind: str
             return call(args)
           }
         } else if (FIRE_AND_FORGET.has(prop as string)) {
+          const send = (args: unknown[]): Promise<unknown> => {
+            const sent = call(args)
+            if (SUBSCRIBE.has(prop as string)) track(args[0], sent)
+            return sent
+          }
           fn = (...args: unknown[]) => {
-            if (isUp(target) && deferred.length === 0) {
-              const sent = call(args)
-              inflight.add(sent)
-              void sent.finally(() => inflight.delete(sent))
-              return sent
-            }
+            if (isUp(target) && deferred.length === 0) return send(args)
             // Settled now: the adapter does not wait on these, and socket.io's close() awaits the
             // sharded adapter's unsubscriptions, which must not hang while Redis is down.
-            deferred.push(() => { void call(args) })
+            deferred.push(() => { void send(args) })
             return Promise.resolve(undefined)
           }
         } else {
@@ -81,11 +96,13 @@ export function guard<T extends RedisClientLike> (client: T, onError: (kind: str
   })
   return {
     client: proxy,
-    subscriptionsSettled: async () => {
-      if (inflight.size === 0) return
+    subscriptionsSettled: async (channels) => {
+      const pending: Array<Promise<unknown>> = []
+      for (const channel of channels) for (const sent of inflight.get(channel) ?? []) pending.push(sent)
+      if (pending.length === 0) return
       await new Promise<void>((resolve) => {
         waiting.add(resolve)
-        void Promise.all(inflight).then(() => { waiting.delete(resolve); resolve() })
+        void Promise.all(pending).then(() => { waiting.delete(resolve); resolve() })
       })
     },
     release: () => { for (const resolve of waiting) resolve(); waiting.clear() },
