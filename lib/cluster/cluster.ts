@@ -66,6 +66,7 @@ export class Cluster implements ClusterHealth {
   // Resolves once the subscriptions that joins to these rooms made are answered (sharded adapter).
   #subscriptionsSettled: (rooms: readonly string[]) => Promise<void> = async () => {}
   #releaseSubscriptionWaits: () => void = () => {}
+  #subscriptionProblem: () => string | undefined = () => undefined
   #bus: ClusterBus | undefined
   #ready = false
   #since = Date.now()
@@ -103,7 +104,7 @@ export class Cluster implements ClusterHealth {
   }
 
   get ready (): boolean {
-    return this.#bus?.ready ?? false
+    return this.#reason() === undefined
   }
 
   status (): ClusterStatus {
@@ -121,11 +122,15 @@ export class Cluster implements ClusterHealth {
 
   /** The socket.io adapter over this cluster's clients (pass it as the `adapter` server option). */
   adapter (): NonNullable<ServerOptions['adapter']> {
-    const onError = (kind: string, err: unknown): void => { this.#errors.error(kind, err) }
-    const onDrop = (): void => { this.#dropped++ }
-    const pubGuard = guard(this.#pub, onError, onDrop)
-    const subGuard = guard(this.#sub, onError, onDrop)
+    const events = {
+      error: (kind: string, err: unknown): void => { this.#errors.error(kind, err) },
+      drop: (): void => { this.#dropped++ },
+      changed: (): void => { this.#update() }
+    }
+    const pubGuard = guard(this.#pub, events)
+    const subGuard = guard(this.#sub, events)
     this.#disposers.push(pubGuard.dispose, subGuard.dispose)
+    this.#subscriptionProblem = subGuard.subscriptionProblem
     const kind = adapterKind(this.#opts)
     const channelOf = roomChannel(kind, this.#opts)
     if (channelOf !== undefined) this.#subscriptionsSettled = async (rooms) => { await subGuard.subscriptionsSettled(rooms.map(channelOf)) }
@@ -197,8 +202,11 @@ export class Cluster implements ClusterHealth {
     }
   }
 
+  // The bus's reason first (no Redis, no echo); then a subscription of the adapter that Redis refused
+  // (an ACL without a channel or command it needs): broadcasts on it would be lost in silence.
   #reason (): string | undefined {
-    return this.#bus === undefined ? 'not attached yet' : this.#bus.reason()
+    if (this.#bus === undefined) return 'not attached yet'
+    return this.#bus.reason() ?? this.#subscriptionProblem()
   }
 
   #update (): void {

@@ -1,4 +1,5 @@
 import type { RedisClientLike } from './options.js'
+import { messageOf } from '../common/values.js'
 
 /** Whether a client can take commands now: `isReady` for a client, `isOpen` for a cluster client. */
 export function isUp (client: { readonly isOpen: boolean, readonly isReady?: boolean }): boolean {
@@ -9,7 +10,17 @@ export function isUp (client: { readonly isOpen: boolean, readonly isReady?: boo
 // unhandled rejections (a Redis blip would otherwise crash the process; socket.io-redis-emitter#139).
 const FIRE_AND_FORGET = new Set(['publish', 'sPublish', 'subscribe', 'pSubscribe', 'sSubscribe', 'unsubscribe', 'pUnsubscribe', 'sUnsubscribe'])
 const PUBLISH = new Set(['publish', 'sPublish'])
-const SUBSCRIBE = new Set(['subscribe', 'pSubscribe', 'sSubscribe'])
+const UNSUBSCRIBE = new Set(['unsubscribe', 'pUnsubscribe', 'sUnsubscribe'])
+
+/** What a guarded client reports. */
+export interface GuardEvents {
+  /** A command failed (for the throttled log). */
+  readonly error: (kind: string, err: unknown) => void
+  /** A publish was dropped because Redis was down. */
+  readonly drop: () => void
+  /** `subscriptionProblem()` may have changed. */
+  readonly changed: () => void
+}
 
 /**
  * What the adapter sees of a client: the same client, except that
@@ -18,7 +29,10 @@ const SUBSCRIBE = new Set(['subscribe', 'pSubscribe', 'sSubscribe'])
  *   flushing late, possibly before the subscriber is back;
  * - (un)subscriptions made while Redis is down wait for 'ready': node-redis 5 corrupts its reply queue
  *   when a queued SUBSCRIBE meets its own resubscription on connect (messages then fail with
- *   "Cannot read properties of undefined (reading 'value')").
+ *   "Cannot read properties of undefined (reading 'value')");
+ * - a subscription Redis refused (NOPERM from an ACL, or the connection lost before the answer, which
+ *   node-redis does not redo) is remembered, reported, and sent again on the next 'ready': until it
+ *   succeeds, messages on that channel never arrive, which must not pass in silence.
  */
 export interface Guarded<T> {
   client: T
@@ -32,26 +46,37 @@ export interface Guarded<T> {
    * (the subscriptions themselves complete, or are redone on reconnect, without anyone waiting).
    */
   release: () => void
+  /** A subscription of the adapter that Redis refused and that has not succeeded since; undefined if none. */
+  subscriptionProblem: () => string | undefined
   dispose: () => void
 }
 
-export function guard<T extends RedisClientLike> (client: T, onError: (kind: string, err: unknown) => void, onDrop: () => void): Guarded<T> {
+function channelsOf (arg: unknown): string[] {
+  return Array.isArray(arg) ? (arg as unknown[]).map(String) : [String(arg)]
+}
+
+export function guard<T extends RedisClientLike> (client: T, events: GuardEvents): Guarded<T> {
   const cache = new Map<PropertyKey, unknown>()
   const deferred: Array<() => void> = []
   // channel -> its subscriptions sent and not answered yet
   const inflight = new Map<string, Set<Promise<unknown>>>()
   const waiting = new Set<() => void>()
-  const track = (channels: unknown, sent: Promise<unknown>): void => {
-    for (const channel of Array.isArray(channels) ? channels as unknown[] : [channels]) {
-      const key = String(channel)
-      let pending = inflight.get(key)
-      if (pending === undefined) inflight.set(key, pending = new Set())
+  // channel -> the refused subscription (to send again) and why
+  const failed = new Map<string, { retry: () => void, reason: string }>()
+  const track = (channels: string[], sent: Promise<unknown>): void => {
+    for (const channel of channels) {
+      let pending = inflight.get(channel)
+      if (pending === undefined) inflight.set(channel, pending = new Set())
       const set = pending
       set.add(sent)
-      void sent.finally(() => { set.delete(sent); if (set.size === 0 && inflight.get(key) === set) inflight.delete(key) })
+      void sent.finally(() => { set.delete(sent); if (set.size === 0 && inflight.get(channel) === set) inflight.delete(channel) })
     }
   }
-  const flush = (): void => { while (isUp(client) && deferred.length > 0) deferred.shift()?.() }
+  const flush = (): void => {
+    const retries = new Set([...failed.values()].map((entry) => entry.retry))
+    for (const retry of retries) retry()
+    while (isUp(client) && deferred.length > 0) deferred.shift()?.()
+  }
   client.on('ready', flush)
   const proxy = new Proxy(client, {
     get (target, prop) {
@@ -60,23 +85,38 @@ export function guard<T extends RedisClientLike> (client: T, onError: (kind: str
       let fn = cache.get(prop)
       if (fn === undefined) {
         const method = value as (...args: unknown[]) => unknown
-        const call = (args: unknown[]): Promise<unknown> => {
+        const name = String(prop)
+        const call = (args: unknown[], onFail?: (err: unknown) => void): Promise<unknown> => {
+          const fail = (err: unknown): undefined => { onFail?.(err); events.error(name, err); return undefined }
           try {
-            return Promise.resolve(method.apply(target, args)).catch((err: unknown) => { onError(String(prop), err) })
+            return Promise.resolve(method.apply(target, args)).catch(fail)
           } catch (err) {
-            onError(String(prop), err)
-            return Promise.resolve(undefined)
+            return Promise.resolve(fail(err))
           }
         }
-        if (PUBLISH.has(prop as string)) {
+        if (PUBLISH.has(name)) {
           fn = (...args: unknown[]) => {
-            if (!isUp(target)) { onDrop(); return Promise.resolve(0) }
+            if (!isUp(target)) { events.drop(); return Promise.resolve(0) }
             return call(args)
           }
-        } else if (FIRE_AND_FORGET.has(prop as string)) {
+        } else if (FIRE_AND_FORGET.has(name)) {
           const send = (args: unknown[]): Promise<unknown> => {
-            const sent = call(args)
-            if (SUBSCRIBE.has(prop as string)) track(args[0], sent)
+            const channels = channelsOf(args[0])
+            if (UNSUBSCRIBE.has(name)) {
+              if (channels.some((channel) => failed.delete(channel))) events.changed()
+              return call(args)
+            }
+            let refused = false
+            const sent = call(args, (err) => {
+              refused = true
+              const retry = (): void => { void send(args) }
+              for (const channel of channels) failed.set(channel, { retry, reason: messageOf(err) })
+              events.changed()
+            })
+            void sent.then(() => {
+              if (!refused && channels.some((channel) => failed.delete(channel))) events.changed()
+            })
+            track(channels, sent)
             return sent
           }
           fn = (...args: unknown[]) => {
@@ -106,7 +146,11 @@ export function guard<T extends RedisClientLike> (client: T, onError: (kind: str
       })
     },
     release: () => { for (const resolve of waiting) resolve(); waiting.clear() },
-    dispose: () => { client.off('ready', flush); deferred.length = 0 }
+    subscriptionProblem: () => {
+      const first = failed.entries().next()
+      return first.done === true ? undefined : `the subscription to ${first.value[0]} was refused: ${first.value[1].reason}`
+    },
+    dispose: () => { client.off('ready', flush); deferred.length = 0; failed.clear() }
   }
 }
 
