@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import type { MembershipOp } from '../membership/membership.js'
-import { FST_SOCKETS_CLUSTER_TIMEOUT, FST_SOCKETS_CLUSTER_UNAVAILABLE } from '../errors.js'
+import { FST_SOCKETS_CLUSTER_UNAVAILABLE } from '../errors.js'
 import { parseMessage, type OutgoingMessage, type RequestBody } from './messages.js'
 import { isUp } from './redis-guard.js'
 import { Liveness } from './liveness.js'
+import { PendingRequests } from './requests.js'
 
 // The control channel between the nodes of a cluster: who is alive (heartbeats), and requests that
 // every live node must answer (membership changes, members, rooms). It is ours rather than the
 // adapter's serverSideEmitWithAck because we need to know WHICH nodes are silent, to bound every
 // wait by our own deadline (the adapter's count of expected answers can be wrong, and then its wait
-// never ends), and to forget a node that died.
+// never ends), and to forget a node that died. Its heartbeats coming back are also this node's proof that
+// Redis carries its messages (liveness.ts): without it the node is not ready.
 
 /** What the bus uses of a node-redis client (standalone or cluster). */
 export interface BusClient {
@@ -55,16 +57,6 @@ export interface BusEvents {
   readonly changed: () => void
 }
 
-interface Pending {
-  readonly what: string
-  readonly expected: Set<string>
-  readonly results: Map<string, unknown>
-  readonly accept: ((value: unknown) => boolean) | undefined
-  readonly resolve: (results: Map<string, unknown>) => void
-  readonly reject: (err: Error) => void
-  readonly timer: NodeJS.Timeout
-}
-
 /** Resolves once `client` is ready (at once when it is). */
 async function whenReady (client: BusClient): Promise<void> {
   if (isUp(client)) return
@@ -88,10 +80,7 @@ export class ClusterBus {
   readonly #inbox: string
   readonly #listener = (message: string): void => { this.#receive(message) }
   readonly #liveness: Liveness
-  readonly #pending = new Map<string, Pending>()
-  // Fires heartbeatTimeout after this node last heard itself: then it is cut off.
-  #deafTimer: NodeJS.Timeout
-  #seq = 0
+  readonly #requests: PendingRequests
   #subscribed = false
   #closed = false
   #beating = false
@@ -106,8 +95,9 @@ export class ClusterBus {
     this.#changed = events.changed
     this.#control = `${opts.key}#ctl`
     this.#inbox = `${opts.key}#node#${opts.nodeId}`
-    this.#liveness = new Liveness(opts.heartbeatInterval, opts.heartbeatTimeout)
-    this.#deafTimer = this.#watchHearing(opts.heartbeatTimeout)
+    // deaf: `ready` turned false
+    this.#liveness = new Liveness(opts.heartbeatInterval, opts.heartbeatTimeout, () => { if (!this.#closed) this.#changed() })
+    this.#requests = new PendingRequests(opts.timeout)
   }
 
   /** Subscribed, connected, and hearing its own messages back through Redis: cluster-wide operations can run. */
@@ -171,17 +161,17 @@ export class ClusterBus {
    * longer be known to complete; they fail now, not at their deadline.
    */
   unavailable (reason: string): void {
-    for (const [id, pending] of this.#pending) this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_UNAVAILABLE(pending.what, reason, silent))
+    this.#requests.failAll(reason)
   }
 
   /** Applies nothing locally: asks every other live node to apply `op`, resolves when all acknowledged. */
   async apply (op: MembershipOp): Promise<void> {
-    await this.#request({ type: 'op', op }, op.op, undefined)
+    await this.#request({ type: 'op', op }, op.op)
   }
 
   /** Socket ids in `room` on the other nodes. */
   async members (room: string): Promise<string[]> {
-    const results = await this.#request({ type: 'query', query: 'members', arg: room }, 'members', undefined)
+    const results = await this.#request({ type: 'query', query: 'members', arg: room }, 'members')
     const ids: string[] = []
     for (const value of results.values()) if (Array.isArray(value)) ids.push(...value as string[])
     return ids
@@ -198,8 +188,8 @@ export class ClusterBus {
   async close (): Promise<void> {
     if (this.#closed) return
     clearInterval(this.#heartbeat)
-    clearTimeout(this.#deafTimer)
-    for (const [id, pending] of this.#pending) this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_UNAVAILABLE(pending.what, 'the server is closing', silent))
+    this.#liveness.stop()
+    this.#requests.failAll('the server is closing')
     if (this.ready) await Promise.race([this.#send(this.#control, { type: 'bye' }), new Promise((resolve) => setTimeout(resolve, 500).unref())])
     this.#closed = true
     // Only on a live connection: a queued UNSUBSCRIBE would meet node-redis' resubscription on connect.
@@ -210,45 +200,12 @@ export class ClusterBus {
     }
   }
 
-  async #request (body: RequestBody, what: string, accept: Pending['accept']): Promise<Map<string, unknown>> {
-    if (this.#closed) throw new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, 'the server is closing')
+  async #request (body: RequestBody, what: string, accept?: (value: unknown) => boolean): Promise<Map<string, unknown>> {
     const reason = this.reason()
     if (reason !== undefined) {
       throw new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, body.type === 'op' ? `${reason}; applied on this node only` : reason, this.#liveness.peers())
     }
-    const expected = new Set(this.peers())
-    if (expected.size === 0) return new Map()
-    const id = (++this.#seq).toString(36)
-    return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const pending = this.#pending.get(id)
-        if (pending === undefined) return
-        this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_TIMEOUT(what, this.#opts.timeout, silent))
-      }, this.#opts.timeout)
-      this.#pending.set(id, { what, expected, results: new Map(), accept, resolve, reject, timer })
-      void this.#send(this.#control, { ...body, id }).then((sent) => {
-        const pending = this.#pending.get(id)
-        if (!sent && pending !== undefined) this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, 'publishing to Redis failed', silent))
-      })
-    })
-  }
-
-  // Rejects a request with an error naming the nodes that had not answered it.
-  #fail (id: string, pending: Pending, error: (silent: string[]) => Error): void {
-    clearTimeout(pending.timer)
-    this.#pending.delete(id)
-    pending.reject(error([...pending.expected].filter((node) => !pending.results.has(node))))
-  }
-
-  #settle (id: string, pending: Pending): void {
-    clearTimeout(pending.timer)
-    this.#pending.delete(id)
-    pending.resolve(pending.results)
-  }
-
-  #check (id: string, pending: Pending): void {
-    for (const node of pending.expected) if (!pending.results.has(node)) return
-    this.#settle(id, pending)
+    return await this.#requests.open(what, new Set(this.peers()), accept, async (id) => await this.#send(this.#control, { ...body, id }))
   }
 
   // Resolves true once Redis took the message; false (reported) when it could not.
@@ -281,22 +238,7 @@ export class ClusterBus {
   #echo (): void {
     const wasReady = this.ready
     this.#liveness.echo(performance.now())
-    this.#deafTimer.refresh()
     if (!wasReady) this.#changed()
-  }
-
-  // Checks after the I/O of that turn (setImmediate): a node whose event loop was blocked reads the echo
-  // waiting in its socket before it concludes that it heard nothing. A timer can fire a little before
-  // heartbeatTimeout has passed since the echo (it counts from the loop's cached time): then it waits on.
-  #watchHearing (delay: number): NodeJS.Timeout {
-    return setTimeout(() => {
-      setImmediate(() => {
-        if (this.#closed) return
-        const silent = this.#liveness.silentFor(performance.now())
-        if (silent <= this.#opts.heartbeatTimeout) this.#deafTimer = this.#watchHearing(this.#opts.heartbeatTimeout - silent + 1)
-        else this.#changed()
-      })
-    }, delay).unref()
   }
 
   #receive (raw: string): void {
@@ -326,15 +268,8 @@ export class ClusterBus {
         void this.#send(this.#inboxOf(msg.node), { type: 'result', id: msg.id, value })
         break
       }
-      case 'ack': case 'result': {
-        const pending = this.#pending.get(msg.id)
-        if (pending === undefined) return
-        const value = msg.type === 'result' ? msg.value : true
-        pending.results.set(msg.node, value)
-        if (pending.accept?.(value) === true) this.#settle(msg.id, pending)
-        else this.#check(msg.id, pending)
-        break
-      }
+      case 'ack': this.#requests.answer(msg.id, msg.node, true); break
+      case 'result': this.#requests.answer(msg.id, msg.node, msg.value); break
       default: break
     }
   }
@@ -342,9 +277,7 @@ export class ClusterBus {
   // A node that said goodbye holds no sockets any more: nothing pending waits for it.
   #forget (node: string): void {
     this.#liveness.forget(node)
-    for (const [id, pending] of this.#pending) {
-      if (pending.expected.delete(node)) this.#check(id, pending)
-    }
+    this.#requests.forget(node)
   }
 
   #inboxOf (node: string): string {

@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks'
+
 // Who can be heard through Redis: this node itself and its peers.
 //
 // A live TCP link proves nothing (a paused or overloaded Redis, a partition that keeps connections up):
@@ -15,18 +17,31 @@ export class Liveness {
   readonly #timeout: number
   readonly #gap: number
   readonly #peers = new Map<string, number>()
+  readonly #onDeaf: () => void
   #lastEcho = -Infinity
   #hearingSince = -Infinity
+  // fires heartbeatTimeout after the last echo
+  #deafTimer: NodeJS.Timeout
+  #stopped = false
 
-  constructor (heartbeatInterval: number, heartbeatTimeout: number) {
+  /** `onDeaf` is called when this node has not heard itself for heartbeatTimeout. */
+  constructor (heartbeatInterval: number, heartbeatTimeout: number, onDeaf: () => void) {
     this.#timeout = heartbeatTimeout
     this.#gap = heartbeatTimeout - 1.5 * heartbeatInterval
+    this.#onDeaf = onDeaf
+    this.#deafTimer = this.#watch(heartbeatTimeout)
   }
 
   /** This node's own message came back through Redis at `now`. */
   echo (now: number): void {
     if (now - this.#lastEcho > this.#gap) this.#hearingSince = now
     this.#lastEcho = now
+    this.#deafTimer.refresh()
+  }
+
+  stop (): void {
+    this.#stopped = true
+    clearTimeout(this.#deafTimer)
   }
 
   /** Whether this node heard itself within heartbeatTimeout. */
@@ -65,5 +80,19 @@ export class Liveness {
 
   get size (): number {
     return this.#peers.size
+  }
+
+  // Checks after the I/O of that turn (setImmediate): a node whose event loop was blocked reads the echo
+  // waiting in its socket before it concludes that it heard nothing. A timer can fire a little before
+  // heartbeatTimeout has passed since the echo (it counts from the loop's cached time): then it waits on.
+  #watch (delay: number): NodeJS.Timeout {
+    return setTimeout(() => {
+      setImmediate(() => {
+        if (this.#stopped) return
+        const silent = this.silentFor(performance.now())
+        if (silent <= this.#timeout) this.#deafTimer = this.#watch(this.#timeout - silent + 1)
+        else this.#onDeaf()
+      })
+    }, delay).unref()
   }
 }
