@@ -177,7 +177,7 @@ export const FASTIFY_REGISTER_KEYS: readonly string[] = Object.freeze(['prefix',
 
 function integer (name: string, fallback: number, max: number) {
   return (value: unknown): number => {
-    const n = value ?? fallback
+    const n = value === undefined ? fallback : value
     if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n > max) {
       throw new FST_SOCKETS_OPTIONS_INVALID(`${name} must be an integer in 1..${max}`)
     }
@@ -214,7 +214,7 @@ function resolveOrigins (value: unknown): readonly string[] | undefined {
 }
 
 function resolveRequestTimeout (value: unknown): number {
-  const ms = value ?? DEFAULTS.requestTimeout
+  const ms = value === undefined ? DEFAULTS.requestTimeout : value
   if (typeof ms !== 'number' || !Number.isInteger(ms) || ms <= 0 || ms > MAX_TIMER_MS) {
     throw new FST_SOCKETS_OPTIONS_INVALID('requestTimeout must be a positive integer of milliseconds')
   }
@@ -231,7 +231,7 @@ function resolveCloseGrace (value: unknown): number | undefined {
 }
 
 function resolvePrefixes (value: unknown): readonly string[] {
-  const prefixes = value ?? DEFAULTS.reservedRoomPrefixes
+  const prefixes = value === undefined ? DEFAULTS.reservedRoomPrefixes : value
   if (!Array.isArray(prefixes) || !prefixes.every((p) => typeof p === 'string' && p.length > 0)) {
     throw new FST_SOCKETS_OPTIONS_INVALID('reservedRoomPrefixes must be an array of non-empty strings')
   }
@@ -253,12 +253,12 @@ function resolveSocketio (value: unknown): Readonly<Partial<ServerOptions>> {
 
 function resolveClient (input: unknown): ResolvedOptions['client'] {
   if (input === false) return Object.freeze({ path: undefined, getCookie: false })
-  const client = input ?? {}
+  const client = input === undefined ? {} : input
   if (!isPlainObject(client)) throw new FST_SOCKETS_OPTIONS_INVALID('client must be false or an object { path, getCookie }')
   for (const key of Object.keys(client)) {
     if (key !== 'path' && key !== 'getCookie') throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option 'client.${key}'`)
   }
-  const path = client.path ?? DEFAULTS.client.path
+  const path = client.path === undefined ? DEFAULTS.client.path : client.path
   if (path !== false && (typeof path !== 'string' || !/^\/[^?#\s]*$/.test(path) || path.length > 256)) {
     throw new FST_SOCKETS_OPTIONS_INVALID('client.path must be false or a route path starting with / (no query, no spaces)')
   }

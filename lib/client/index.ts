@@ -4,7 +4,7 @@ import { resolveClientOptions, type ClientOptions } from './options.js'
 import { SocketClientError } from './errors.js'
 
 export { ClientSocket, SocketClientError }
-export type { ServerEvents, LifecycleEvents, RequestOptions, RequestCallback } from './socket.js'
+export type { ServerEvents, LifecycleEvents, RequestOptions, RequestCallback, VerbMethod } from './types.js'
 export type { ClientOptions } from './options.js'
 export type { JWR } from './jwr.js'
 export type { ClientErrorCode } from './errors.js'

@@ -1,78 +1,20 @@
 import { io as ioClient, type Socket as RawSocket } from 'socket.io-client'
-import type { EventName, EventPayload } from '../rooms/declarations.js'
-import { SocketClientError, type ClientErrorCode } from './errors.js'
-import { jwrOfAck, type JWR } from './jwr.js'
+import { SocketClientError } from './errors.js'
+import type { JWR } from './jwr.js'
+import { Requests, safeCall } from './requests.js'
 import { isPlainObject, type ResolvedClientOptions } from './options.js'
+import type { ServerEvents, LifecycleEvents, RequestOptions, RequestCallback, ConnectTarget, VerbMethod } from './types.js'
 
-/** Server -> client events from the server's registry (`SocketEvents`); `string` -> `unknown` when nothing is declared. */
-export type ServerEvents = { [E in EventName]: EventPayload<E> }
-
-/** Connection events of the client itself; these names never reach server listeners. */
-export interface LifecycleEvents {
-  /** Connected, the first time and after every reconnection. */
-  connect: () => void
-  /** Connection lost or closed; `reason` is socket.io's (`'io server disconnect'`, `'transport close'`, ...). */
-  disconnect: (reason: string) => void
-  /** A connection attempt failed. */
-  connect_error: (err: Error) => void
-  /** A reconnection attempt starts. */
-  reconnecting: (attempt: number) => void
-  /** Reconnected after `attempt` attempts (`connect` follows). */
-  reconnect: (attempt: number) => void
-  /** Reconnection gave up (`reconnectionAttempts` exhausted). */
-  reconnect_failed: () => void
-}
+export type { ServerEvents, LifecycleEvents, RequestOptions, RequestCallback, ConnectTarget, VerbMethod } from './types.js'
 
 const LIFECYCLE: ReadonlySet<string> = new Set(['connect', 'disconnect', 'connect_error', 'reconnecting', 'reconnect', 'reconnect_failed'])
 const METHODS: ReadonlySet<string> = new Set(['get', 'post', 'put', 'patch', 'delete', 'head', 'options'])
 
-/** A request of `socket.request()`, as in sails.io.js. */
-export interface RequestOptions {
-  /** One of get post put patch delete head options (any case). @default 'get' */
-  method?: string
-  /** A path on the server, e.g. `/user/1?x=1`. */
-  url: string
-  /** Body (post/put/patch/delete) or query parameters (get/head). */
-  data?: unknown
-  /** sails.io.js alias of `data`; give one or the other. */
-  params?: unknown
-  /** Headers of this request; they win over the socket's default headers. */
-  headers?: Record<string, string>
-}
-
-/**
- * The sails.io.js callback: `(body, jwr)`. When the server never answered (statusCode 0), `body` is the
- * error, as in sails.io.js, and `jwr` is `{ body: null, statusCode: 0, headers: {}, error }`.
- */
-export type RequestCallback<Body = unknown> = (body: Body | SocketClientError, jwr: JWR<Body | null>) => void
-
 type State = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected'
 type Listener = (...args: never[]) => void
 
-interface Outgoing {
-  readonly method: string
-  readonly url: string
-  readonly data: unknown
-  readonly headers: Record<string, string> | undefined
-  readonly done: (err: SocketClientError | undefined, jwr: JWR) => void
-  timer: ReturnType<typeof setTimeout> | undefined
-  settled: boolean
-}
-
-/** What a socket connects to; read when it first connects (the browser's `io.socket` is configured after creation). */
-export type ConnectTarget = () => { url: string, options: ResolvedClientOptions }
-
 function usage (reason: string): SocketClientError {
   return new SocketClientError('FST_SOCKETS_CLIENT_INVALID_ARGUMENT', reason)
-}
-
-// A listener that throws must not break the socket's own bookkeeping: rethrow outside our stack.
-function safeCall (fn: Listener, args: unknown[]): void {
-  try {
-    (fn as (...a: unknown[]) => void)(...args)
-  } catch (err) {
-    queueMicrotask(() => { throw err })
-  }
 }
 
 /**
@@ -95,8 +37,7 @@ export class ClientSocket<Events extends object = ServerEvents> {
   #raw: RawSocket | undefined
   #state: State = 'idle'
   #headers: Record<string, string> | undefined
-  readonly #queue: Outgoing[] = []
-  readonly #inFlight = new Set<Outgoing>()
+  readonly #requests = new Requests()
   readonly #lifecycle = new Map<string, Set<Listener>>()
   readonly #listeners: Array<[string, Listener]> = []
 
@@ -150,8 +91,8 @@ export class ClientSocket<Events extends object = ServerEvents> {
   disconnect (): this {
     const wasOpen = this.#state !== 'disconnected'
     this.#state = 'disconnected'
-    this.#failInFlight('FST_SOCKETS_CLIENT_DISCONNECTED')
-    this.#failQueue('FST_SOCKETS_CLIENT_DISCONNECTED')
+    this.#requests.failInFlight('FST_SOCKETS_CLIENT_DISCONNECTED')
+    this.#requests.failQueued('FST_SOCKETS_CLIENT_DISCONNECTED')
     if (wasOpen) this.#raw?.disconnect()
     return this
   }
@@ -165,7 +106,7 @@ export class ClientSocket<Events extends object = ServerEvents> {
       } catch (err) {
         // bad options (e.g. io.sails settings read at auto-connect): nothing queued may wait for a connection that never comes
         this.#state = 'disconnected'
-        this.#failQueue('FST_SOCKETS_CLIENT_OPTIONS_INVALID', err)
+        this.#requests.failQueued('FST_SOCKETS_CLIENT_OPTIONS_INVALID', err)
         throw err
       }
     }
@@ -217,43 +158,27 @@ export class ClientSocket<Events extends object = ServerEvents> {
   }
 
   /** GET `url`; `data` becomes query parameters. Promise of the JWR, or the sails.io.js `(body, jwr)` callback. */
-  get<Body = unknown> (url: string, cb: RequestCallback<Body>): void
-  get<Body = unknown> (url: string, data: unknown, cb: RequestCallback<Body>): void
-  get<Body = unknown> (url: string, data?: unknown): Promise<JWR<Body>>
-  get (url: string, data?: unknown, cb?: RequestCallback): Promise<JWR> | void {
-    return this.#verb('get', url, data, cb)
-  }
-
+  declare readonly get: VerbMethod
   /** POST `data` as the JSON body of `url`. */
-  post<Body = unknown> (url: string, cb: RequestCallback<Body>): void
-  post<Body = unknown> (url: string, data: unknown, cb: RequestCallback<Body>): void
-  post<Body = unknown> (url: string, data?: unknown): Promise<JWR<Body>>
-  post (url: string, data?: unknown, cb?: RequestCallback): Promise<JWR> | void {
-    return this.#verb('post', url, data, cb)
-  }
-
+  declare readonly post: VerbMethod
   /** PUT `data` as the JSON body of `url`. */
-  put<Body = unknown> (url: string, cb: RequestCallback<Body>): void
-  put<Body = unknown> (url: string, data: unknown, cb: RequestCallback<Body>): void
-  put<Body = unknown> (url: string, data?: unknown): Promise<JWR<Body>>
-  put (url: string, data?: unknown, cb?: RequestCallback): Promise<JWR> | void {
-    return this.#verb('put', url, data, cb)
-  }
-
+  declare readonly put: VerbMethod
   /** PATCH `data` as the JSON body of `url`. */
-  patch<Body = unknown> (url: string, cb: RequestCallback<Body>): void
-  patch<Body = unknown> (url: string, data: unknown, cb: RequestCallback<Body>): void
-  patch<Body = unknown> (url: string, data?: unknown): Promise<JWR<Body>>
-  patch (url: string, data?: unknown, cb?: RequestCallback): Promise<JWR> | void {
-    return this.#verb('patch', url, data, cb)
-  }
-
+  declare readonly patch: VerbMethod
   /** DELETE `url` (with `data` as the JSON body when given). */
-  delete<Body = unknown> (url: string, cb: RequestCallback<Body>): void
-  delete<Body = unknown> (url: string, data: unknown, cb: RequestCallback<Body>): void
-  delete<Body = unknown> (url: string, data?: unknown): Promise<JWR<Body>>
-  delete (url: string, data?: unknown, cb?: RequestCallback): Promise<JWR> | void {
-    return this.#verb('delete', url, data, cb)
+  declare readonly delete: VerbMethod
+
+  static {
+    // One method per verb on the prototype, each the sails.io.js `(url, data?, cb?)` form.
+    for (const verb of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+      Object.defineProperty(ClientSocket.prototype, verb, {
+        configurable: true,
+        writable: true,
+        value: function (this: ClientSocket<object>, url: string, data?: unknown, cb?: RequestCallback): Promise<JWR> | void {
+          return this.#verb(verb, url, data, cb)
+        }
+      })
+    }
   }
 
   /**
@@ -289,63 +214,13 @@ export class ClientSocket<Events extends object = ServerEvents> {
       throw usage('headers must be an object of strings')
     }
     if (cb !== undefined && typeof cb !== 'function') throw usage('the callback must be a function')
-
-    let promise: Promise<JWR> | undefined
-    let done: Outgoing['done']
-    if (cb !== undefined) {
-      done = (err, jwr) => { if (err !== undefined) cb(err, err.jwr as JWR<null>); else cb(jwr.body, jwr) }
-    } else {
-      let resolve!: (jwr: JWR) => void
-      let reject!: (err: unknown) => void
-      promise = new Promise<JWR>((_resolve, _reject) => { resolve = _resolve; reject = _reject })
-      done = (err, jwr) => { if (err !== undefined) reject(err); else resolve(jwr) }
-    }
-    const out: Outgoing = { method, url, data, headers: headers as Record<string, string> | undefined, done, timer: undefined, settled: false }
-
-    const deadline = this.#options?.requestTimeout
-    if (deadline !== undefined) {
-      out.timer = setTimeout(() => this.#settle(out, new SocketClientError('FST_SOCKETS_CLIENT_TIMEOUT', deadline)), deadline)
-    }
-    if (this.isConnected()) {
-      this.#send(out)
-    } else if (this.#state === 'disconnected') {
-      // Settled on a later tick, like every other outcome, so a callback never runs before request() returns.
-      queueMicrotask(() => this.#settle(out, new SocketClientError('FST_SOCKETS_CLIENT_NOT_CONNECTED')))
-    } else {
-      this.#queue.push(out)
-    }
-    return promise
+    const state = this.isConnected() ? 'connected' : this.#state === 'disconnected' ? 'disconnected' : 'waiting'
+    return this.#requests.submit({ method, url, data, headers: headers as Record<string, string> | undefined }, cb,
+      this.#options?.requestTimeout, state === 'connected' ? { raw: this.#raw as RawSocket, headers: this.#defaultHeaders() } : state)
   }
 
-  #send (out: Outgoing): void {
-    const raw = this.#raw as RawSocket
-    const defaults = this.#headers ?? this.#options?.headers ?? {}
-    const headers = out.headers === undefined ? { ...defaults } : { ...defaults, ...lowerKeys(out.headers) }
-    this.#inFlight.add(out)
-    // `data: {}` when none, as sails.io.js sends: routes written for it may read fields of the body.
-    raw.emit(out.method, { method: out.method, url: out.url, headers, data: out.data ?? {} }, (ack: unknown) => {
-      this.#settle(out, undefined, jwrOfAck(ack))
-    })
-  }
-
-  #settle (out: Outgoing, err: SocketClientError | undefined, jwr?: JWR): void {
-    if (out.settled) return
-    out.settled = true
-    if (out.timer !== undefined) clearTimeout(out.timer)
-    this.#inFlight.delete(out)
-    const i = this.#queue.indexOf(out)
-    if (i !== -1) this.#queue.splice(i, 1)
-    // A callback that throws must not stop the loops that settle the others (disconnect, failures):
-    // its error is rethrown on its own, as a listener's is.
-    safeCall(out.done as Listener, [err, jwr])
-  }
-
-  #failInFlight (code: ClientErrorCode): void {
-    for (const out of [...this.#inFlight]) this.#settle(out, new SocketClientError(code))
-  }
-
-  #failQueue (code: ClientErrorCode, cause?: unknown): void {
-    for (const out of this.#queue.splice(0)) this.#settle(out, new SocketClientError(code, undefined, cause))
+  #defaultHeaders (): Record<string, string> {
+    return this.#headers ?? this.#options?.headers ?? {}
   }
 
   #emit (event: keyof LifecycleEvents, ...args: unknown[]): void {
@@ -362,7 +237,7 @@ export class ClientSocket<Events extends object = ServerEvents> {
     raw.on('connect', () => {
       this.#state = 'connected'
       // Queued requests go out in the order they were made, before anyone hears about the connection.
-      for (const out of this.#queue.splice(0)) this.#send(out)
+      this.#requests.sendQueued(raw, this.#defaultHeaders())
       this.#emit('connect')
     })
     raw.on('disconnect', (reason) => {
@@ -371,14 +246,14 @@ export class ClientSocket<Events extends object = ServerEvents> {
       (raw as unknown as { sendBuffer?: unknown[] }).sendBuffer?.splice(0)
       const reconnecting = this.#state !== 'disconnected' && raw.active && options.reconnection
       if (this.#state !== 'disconnected') this.#state = reconnecting ? 'reconnecting' : 'disconnected'
-      this.#failInFlight('FST_SOCKETS_CLIENT_DISCONNECTED')
-      if (this.#state === 'disconnected') this.#failQueue('FST_SOCKETS_CLIENT_DISCONNECTED')
+      this.#requests.failInFlight('FST_SOCKETS_CLIENT_DISCONNECTED')
+      if (this.#state === 'disconnected') this.#requests.failQueued('FST_SOCKETS_CLIENT_DISCONNECTED')
       this.#emit('disconnect', reason)
     })
     raw.on('connect_error', (err) => {
       if (this.#state !== 'disconnected' && !(raw.active && options.reconnection)) {
         this.#state = 'disconnected'
-        this.#failQueue('FST_SOCKETS_CLIENT_CONNECT_FAILED', err)
+        this.#requests.failQueued('FST_SOCKETS_CLIENT_CONNECT_FAILED', err)
       }
       this.#emit('connect_error', err)
     })
@@ -387,16 +262,10 @@ export class ClientSocket<Events extends object = ServerEvents> {
     raw.io.on('reconnect_failed', () => {
       if (this.#state !== 'disconnected') {
         this.#state = 'disconnected'
-        this.#failQueue('FST_SOCKETS_CLIENT_CONNECT_FAILED')
+        this.#requests.failQueued('FST_SOCKETS_CLIENT_CONNECT_FAILED')
       }
       this.#emit('reconnect_failed')
     })
     return raw
   }
-}
-
-function lowerKeys (headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const name of Object.keys(headers)) out[name.toLowerCase()] = headers[name] as string
-  return out
 }

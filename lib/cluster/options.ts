@@ -96,7 +96,7 @@ const NAME = /^[A-Za-z0-9._:-]{1,64}$/
 
 function milliseconds (name: string, min: number, fallback: number) {
   return (value: unknown): number => {
-    const ms = value ?? fallback
+    const ms = value === undefined ? fallback : value
     if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < min || ms > MAX_TIMER_MS) {
       throw new FST_SOCKETS_OPTIONS_INVALID(`cluster.${name} must be an integer of milliseconds >= ${min}`)
     }
@@ -149,19 +149,19 @@ const CLUSTER_CHECKS = {
     return value ?? CLUSTER_DEFAULTS.sharded
   },
   subscriptionMode: (value: unknown): ResolvedClusterOptions['subscriptionMode'] => {
-    const mode = value ?? CLUSTER_DEFAULTS.subscriptionMode
+    const mode = value === undefined ? CLUSTER_DEFAULTS.subscriptionMode : value
     if (mode !== 'static' && mode !== 'dynamic' && mode !== 'dynamic-private') {
       throw new FST_SOCKETS_OPTIONS_INVALID("cluster.subscriptionMode must be 'static', 'dynamic' or 'dynamic-private'")
     }
     return mode
   },
   key: (value: unknown): string => {
-    const key = value ?? CLUSTER_DEFAULTS.key
+    const key = value === undefined ? CLUSTER_DEFAULTS.key : value
     if (typeof key !== 'string' || !NAME.test(key)) throw new FST_SOCKETS_OPTIONS_INVALID('cluster.key must be 1..64 of [A-Za-z0-9._:-]')
     return key
   },
   nodeId: (value: unknown): string => {
-    const nodeId = value ?? defaultNodeId()
+    const nodeId = value === undefined ? defaultNodeId() : value
     if (typeof nodeId !== 'string' || !NAME.test(nodeId)) throw new FST_SOCKETS_OPTIONS_INVALID('cluster.nodeId must be 1..64 of [A-Za-z0-9._:-]')
     return nodeId
   },

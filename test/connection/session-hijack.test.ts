@@ -5,7 +5,7 @@ import t from 'tap'
 import { createRequire } from 'node:module'
 import { request as httpRequest } from 'node:http'
 import type { FastifyInstance } from 'fastify'
-import { buildApp, connect, request, collect, delay, urlOf, type Teardown } from '../helpers/app.js'
+import { buildApp, connect, request, collect, urlOf, waitFor, type Teardown } from '../helpers/app.js'
 
 const require = createRequire(import.meta.url)
 // `ws` (Engine.IO's own websocket server library) and socket.io-client 2 ship no types here: the little used.
@@ -64,14 +64,17 @@ t.test('an EIO3 websocket session cannot be taken over by someone who knows its 
   const privateToVictim: unknown[] = []
   victim.on('private', (m) => privateToVictim.push(m))
 
+  // The private emit goes out once the attack was either refused (its websocket closed) or took the session
+  // over (Engine.IO reports the upgrade): a takeover would then hear it.
+  const conn = server.sockets.io.of('/').sockets.get(id)?.conn
+  const upgraded = new Promise<void>((resolve) => conn?.once('upgrade', () => resolve()))
   const attack = hijack(server, 3, id)
-  await delay(200)
+  await Promise.race([attack, upgraded])
   server.sockets.emit(id, 'private', { secret: 42 })
   const seen = await attack
   t.notOk(seen.some((m) => m.includes('secret') || m.includes('VICTIM')), `the attacker saw nothing: ${JSON.stringify(seen)}`)
   t.notOk(seen.includes('3probe'), 'the upgrade was refused before the probe')
-  const until = Date.now() + 5000
-  while (privateToVictim.length === 0 && Date.now() < until) await delay(10)
+  await waitFor(() => privateToVictim.length > 0, 'the victim\'s private emit', 5000)
   t.same(privateToVictim, [{ secret: 42 }], 'the victim still gets its own emits')
   const jwr = await new Promise((resolve) => victim.emit('get', { method: 'get', url: '/me' }, resolve))
   t.same((jwr as { body: unknown }).body, { cookie: 'sid=VICTIM' }, 'and its socket still works')
@@ -106,9 +109,9 @@ t.test('an EIO3 polling session only takes requests from the address it opened f
   const packet = '42["get",{"method":"get","url":"/me?forged=1"}]'
   t.equal(await rawPoll(server, id, '127.0.0.2', `${packet.length}:${packet}`), 400, 'a POST into the session from another address is refused')
   t.equal(await rawPoll(server, id, '127.0.0.2'), 400, 'so is a poll')
-  await delay(100)
-  t.same(reached, [], 'the forged packet never reached a route')
+  // a packet taken into the session would run before the victim's next request on that same session
   const jwr = await new Promise((resolve) => victim.emit('get', { method: 'get', url: '/me' }, resolve))
+  t.same(reached, ['/me'], 'the forged packet never reached a route (the victim\'s own request did)')
   t.same((jwr as { body: unknown }).body, { cookie: 'sid=VICTIM' }, 'the victim keeps working over polling')
 })
 
@@ -117,8 +120,7 @@ t.test('legitimate upgrades still work: EIO3 and EIO4 clients going from polling
   const old = await legacy(t, server, ['polling', 'websocket'])
   const modern = await connect(t, server, { transports: ['polling', 'websocket'] })
   const upgraded = (): number => [...server.sockets.io.of('/').sockets.values()].filter((s) => s.conn.transport.name === 'websocket').length
-  const deadline = Date.now() + 5000
-  while (upgraded() < 2 && Date.now() < deadline) await delay(20)
+  await waitFor(() => upgraded() === 2, 'both clients to upgrade', 5000)
   t.equal(upgraded(), 2, 'both upgraded to websocket')
   t.equal((await request(modern, 'get', '/me')).statusCode, 200)
   const jwr = await new Promise((resolve) => old.emit('get', { method: 'get', url: '/me' }, resolve))

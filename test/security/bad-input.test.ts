@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { buildApp, connect, request, delay, waitFor } from '../helpers/app.js'
+import { buildApp, connect, request, flush, waitFor } from '../helpers/app.js'
 import type { JWR } from '../../lib/index.js'
 
 const abandoned: string[] = []
@@ -81,6 +81,8 @@ t.test('packets without an ack, or with a non-function last argument, are droppe
   let reached = 0
   const app = await buildApp(t, {}, (app) => {
     routes(app)
+    // counted on entry too: a request dispatched for nobody would show before the answer to the next one
+    app.addHook('onRequest', async (request) => { if (request.url === '/count') reached++ })
     app.post('/count', async () => { reached++; return {} })
   }, { logger: { level: 'warn', stream: { write: (line: string) => { lines.push(line) } } } })
   const socket = await connect(t, app)
@@ -88,8 +90,8 @@ t.test('packets without an ack, or with a non-function last argument, are droppe
   socket.emit('get', { url: 'http://evil.example' })
   socket.emit('get', { url: '/ok' }, 'not-a-function')
   socket.emit('post', { method: 'post', url: '/count', data: {}, headers: {} })
+  // socket.io keeps order per connection: once this is answered, the four packets before it were handled
   await request(socket, 'get', '/ok')
-  await delay(50)
   const dropped = lines.filter((line) => line.includes('socket request dropped'))
   t.equal(dropped.length, 4, 'one log line each')
   t.equal(reached, 0, 'a well-formed request without an ack is not run for nobody')
@@ -103,7 +105,7 @@ t.test('unknown events are ignored; the socket keeps working', async (t) => {
   socket.emit('trace', { method: 'trace', url: '/ok' }, () => { acked = true })
   socket.emit('GET', { method: 'get', url: '/ok' }, () => { acked = true })
   t.same((await request(socket, 'get', '/ok')).body, { ok: true })
-  await delay(50)
+  await flush(app, [socket])
   t.equal(acked, false, 'events other than the seven verbs get no ack (as in Sails)')
 })
 
@@ -139,6 +141,7 @@ t.test('a socket that disconnects mid-request gets no ack and leaves nothing beh
   const signalled: string[] = []
   const abortHooks: string[] = []
   let inRoutes = 0
+  let responded = 0
   let bothEntered!: () => void
   const entered = new Promise<void>((resolve) => { bothEntered = resolve })
   const app = await buildApp(t, {}, (app) => {
@@ -152,6 +155,8 @@ t.test('a socket that disconnects mid-request gets no ack and leaves nothing beh
     const onRequestAbort = async (request: import('fastify').FastifyRequest) => { abortHooks.push(request.method) }
     app.get('/slow', { onRequestAbort }, slow)
     app.post('/slow', { onRequestAbort }, slow)
+    // onResponse runs after the answer was handed to the socket (or withheld): the end of the road for an ack
+    app.addHook('onResponse', async () => { responded++ })
   })
   const socket = await connect(t, app)
   let acks = 0
@@ -163,7 +168,7 @@ t.test('a socket that disconnects mid-request gets no ack and leaves nothing beh
   await waitFor(() => sockets.size === 0, 'every socket to be gone')
   release()
   await waitFor(() => finished >= 2, 'both requests to finish')
-  await delay(50)
+  await waitFor(() => responded >= 2, 'both answers to reach onResponse')
   t.equal(acks, 0, 'no ack reached the gone socket')
   t.same(signalled.sort(), ['GET', 'POST'], 'request.signal aborted for both, body or not (as for an HTTP client that hangs up)')
   t.same(abortHooks.sort(), ['GET', 'POST'], 'onRequestAbort hooks ran')

@@ -7,7 +7,7 @@ import t from 'tap'
 import type { FastifyServerOptions } from 'fastify'
 import cookie from '@fastify/cookie'
 import type { Socket } from 'socket.io'
-import { buildApp, connect, request, delay, urlOf, nextEvent, waitFor } from '../helpers/app.js'
+import { buildApp, connect, request, urlOf, nextEvent, waitFor } from '../helpers/app.js'
 
 let escaped = 0
 process.on('uncaughtException', () => { escaped++ })
@@ -119,8 +119,11 @@ t.test('S15: disconnecting mid-request: no ack, nothing in flight; a POST side e
   let release!: () => void
   const gate = new Promise<void>((resolve) => { release = resolve })
   const effects: string[] = []
+  let responded = 0
   const app = await buildApp(t, {}, (app) => {
     app.post('/order', async () => { await gate; effects.push('ordered'); return { ok: true } })
+    // onResponse runs after the answer was handed to the socket (or withheld): the end of the road for an ack
+    app.addHook('onResponse', async () => { responded++ })
   })
   const socket = await connect(t, app)
   let acks = 0
@@ -131,7 +134,7 @@ t.test('S15: disconnecting mid-request: no ack, nothing in flight; a POST side e
   t.equal(app.sockets.stats().inFlight, 0, 'in flight drops to 0 at the disconnect')
   release()
   await waitFor(() => effects.length > 0, 'the route to run')
-  await delay(50)
+  await waitFor(() => responded > 0, 'its answer to reach onResponse')
   t.same(effects, ['ordered'], 'the route ran to completion: the client must retry with an idempotency key')
   t.equal(acks, 0, 'no ack reached the gone socket')
   t.equal(escaped, 0)

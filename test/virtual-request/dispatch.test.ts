@@ -14,16 +14,18 @@ t.test('every hook runs, in order, and onResponse after the answer', async (t) =
       app.addHook(hook, async (request: { isSocket: boolean }) => { seen.push(`${hook}:${request.isSocket}`) })
     }
     app.addHook('onResponse', async (request, reply) => {
-      seen.push(`onResponse:${reply.statusCode}`)
+      seen.push(`onResponse:${request.isSocket}:${reply.statusCode}`)
       responded()
     })
     app.post('/hooks', async (request) => ({ got: request.body }))
   })
   const socket = await connect(t, app)
   const jwr = await request(socket, 'post', '/hooks', { a: 1 })
+  t.equal(jwr.statusCode, 200)
   t.same(jwr.body, { got: { a: 1 } })
   await onResponse
-  t.same(seen, ['onRequest:true', 'preParsing:true', 'preValidation:true', 'preHandler:true', 'preSerialization:true', 'onSend:true', 'onResponse:200'])
+  t.same(seen, ['onRequest:true', 'preParsing:true', 'preValidation:true', 'preHandler:true', 'preSerialization:true', 'onSend:true', 'onResponse:true:200'],
+    'every lifecycle hook runs for a virtual request, in order')
 })
 
 t.test('body schema validation and response serializer run', async (t) => {

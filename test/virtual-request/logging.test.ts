@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildApp, connect, request, delay } from '../helpers/app.js'
+import { buildApp, connect, request, waitFor } from '../helpers/app.js'
 
 t.test('socket requests are logged like HTTP ones, with the socket id and without secrets', async (t) => {
   const lines: Array<Record<string, unknown>> = []
@@ -12,7 +12,7 @@ t.test('socket requests are logged like HTTP ones, with the socket id and withou
   const id = (await request(socket, 'get', '/hello', { token: 'x' }, { authorization: 'Bearer request-secret-3' })).statusCode
   t.equal(id, 200)
   // "request completed" is logged from onResponse, after the ack went out: wait for it rather than sleep
-  for (let i = 0; i < 500 && !lines.some((line) => line.msg === 'request completed'); i++) await delay(10)
+  await waitFor(() => lines.some((line) => line.msg === 'request completed'), 'the \'request completed\' line')
   const socketId = app.sockets.io.of('/').sockets.keys().next().value
   const incoming = lines.find((line) => line.msg === 'incoming request')
   t.match(incoming, { req: { method: 'GET', url: '/hello?token=x', remoteAddress: '127.0.0.1' } }, 'incoming request line as for HTTP')

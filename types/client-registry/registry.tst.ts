@@ -5,7 +5,7 @@ import { expect } from 'tstyche'
 import type { Static, TObject, TString } from '@sinclair/typebox'
 import { connect } from '../../lib/client/index.js'
 
-declare module '../../lib/events.js' {
+declare module '../../lib/rooms/declarations.js' {
   interface SocketEvents { hello: TObject<{ howdy: TString }> }
 }
 
