@@ -12,6 +12,15 @@ export const FST_SOCKETS_ORIGINS_REQUIRED = createError(
   'NODE_ENV is production but neither allowedOrigins nor allowRequest is set: any web page could open a socket with your users\' cookies',
   500, TypeError)
 
+export const FST_SOCKETS_ALREADY_REGISTERED = createError(
+  'FST_SOCKETS_ALREADY_REGISTERED', 'fastify-sockets is already registered on this app: register it once, at the root', 500, TypeError)
+export const FST_SOCKETS_NOT_AT_ROOT = createError(
+  'FST_SOCKETS_NOT_AT_ROOT',
+  'fastify-sockets must be registered at the root of the app (app.register(fastifySockets) outside other plugins): ' +
+  'its socket.io server, fastify.sockets and request.isSocket serve every route of the app', 500, TypeError)
+export const FST_SOCKETS_CLUSTER_NOT_READY = createError<[number]>(
+  'FST_SOCKETS_CLUSTER_NOT_READY', 'Redis was not ready within cluster.readyTimeout (%d ms) and cluster.requireReady is set', 500)
+
 // ---- virtual requests (answered to the socket as a JWR) ----
 export const FST_SOCKETS_BAD_REQUEST = createError<[string]>(
   'FST_SOCKETS_BAD_REQUEST', 'Invalid socket request: %s', 400)

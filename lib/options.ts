@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { ServerOptions, Socket } from 'socket.io'
 import { FST_SOCKETS_OPTIONS_INVALID, FST_SOCKETS_ORIGINS_REQUIRED } from './errors.js'
 import { MAX_TIMER_MS, LIMITS } from './common/limits.js'
-import { isPlainObject } from './common/values.js'
+import { isPlainObject, unknownOption } from './common/values.js'
 import type { RegistryOptions } from './rooms/declarations.js'
 import { resolveEvents, resolveRooms, type ResolvedRegistry } from './rooms/registry-options.js'
 import { parseOrigin } from './connection/origins.js'
@@ -256,7 +256,7 @@ function resolveClient (input: unknown): ResolvedOptions['client'] {
   const client = input === undefined ? {} : input
   if (!isPlainObject(client)) throw new FST_SOCKETS_OPTIONS_INVALID('client must be false or an object { path, getCookie }')
   for (const key of Object.keys(client)) {
-    if (key !== 'path' && key !== 'getCookie') throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option 'client.${key}'`)
+    if (key !== 'path' && key !== 'getCookie') throw new FST_SOCKETS_OPTIONS_INVALID(unknownOption(key, ['path', 'getCookie'], 'client.'))
   }
   const path = client.path === undefined ? DEFAULTS.client.path : client.path
   if (path !== false && (typeof path !== 'string' || !/^\/[^?#\s]*$/.test(path) || path.length > 256)) {
@@ -304,7 +304,7 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
   const opts = input ?? {}
   if (!isPlainObject(opts)) throw new FST_SOCKETS_OPTIONS_INVALID('options must be an object')
   for (const key of Object.keys(opts)) {
-    if (!Object.hasOwn(CHECKS, key) && !FASTIFY_REGISTER_KEYS.includes(key)) throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option '${key}'`)
+    if (!Object.hasOwn(CHECKS, key) && !FASTIFY_REGISTER_KEYS.includes(key)) throw new FST_SOCKETS_OPTIONS_INVALID(unknownOption(key, OPTION_NAMES))
   }
   const checked = {} as Checked
   for (const key of OPTION_NAMES as Array<keyof typeof CHECKS>) {

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { Server } from 'socket.io'
 import { resolveOptions, type FastifySocketsOptions, type ResolvedOptions } from './options.js'
+import { FST_SOCKETS_ALREADY_REGISTERED, FST_SOCKETS_NOT_AT_ROOT } from './errors.js'
 import { VirtualRequests } from './virtual-request/runner.js'
 import { socketContextOf } from './virtual-request/context.js'
 import { EventRegistry } from './rooms/registry.js'
@@ -33,6 +34,10 @@ declare module 'fastify' {
 }
 
 const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastifySockets (fastify: FastifyInstance, rawOptions) {
+  if (fastify.hasDecorator('sockets')) throw new FST_SOCKETS_ALREADY_REGISTERED()
+  // A child context is an object made from its parent (Object.create); the root is not. Decorations made
+  // in a child would miss the root's routes and its listen(), so the plugin refuses to be registered there.
+  if (Object.getPrototypeOf(fastify) !== Object.prototype) throw new FST_SOCKETS_NOT_AT_ROOT()
   const opts = resolveOptions(rawOptions)
   const log = fastify.log
 

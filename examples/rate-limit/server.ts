@@ -1,4 +1,5 @@
-// @fastify/rate-limit over sockets: `node --import tsx examples/rate-limit/server.ts` (PORT=0 picks a free port).
+// @fastify/rate-limit over sockets: `node --conditions=fastify-sockets-source --import tsx examples/rate-limit/server.ts`
+// (PORT=0 picks a free port; the condition resolves `fastify-sockets` to this repository's lib/).
 //
 // Socket requests run through Fastify's hooks like HTTP ones, so the limiter applies to them as it is.
 // `request.ip` of a socket request is the socket's own remote address (through trustProxy, the address
@@ -10,7 +11,7 @@
 import { pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
 import rateLimit from '@fastify/rate-limit'
-import fastifySockets from '../../lib/index.js'
+import fastifySockets from 'fastify-sockets'
 
 export async function buildRateLimited (options: { max?: number, perSocket?: boolean, allowList?: string[] } = {}) {
   const app = Fastify({ logger: process.env.LOG === '1' })

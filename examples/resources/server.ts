@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
 import { readFile } from 'node:fs/promises'
 import { Type, type Static } from '@sinclair/typebox'
-import fastifySockets, { blueprints, memoryStore } from '../../lib/index.js'
+import fastifySockets, { blueprints, memoryStore } from 'fastify-sockets'
 
 const page = await readFile(new URL('./index.html', import.meta.url), 'utf8')
 

@@ -1,11 +1,12 @@
 // A typed scoreboard: one TypeBox schema per route validates and types HTTP and socket requests alike
 // (@fastify/type-provider-typebox), and the pushed events and rooms are typed by the socket registry
-// (registry.ts + sockets.d.ts). Run: node --import tsx examples/typed/server.ts
+// (registry.ts + sockets.d.ts). Run: node --conditions=fastify-sockets-source --import tsx examples/typed/server.ts
+// (the condition resolves `fastify-sockets` to this repository's lib/; an app that installed it needs none).
 import { pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import fastifySockets, { defineRoom } from '../../lib/index.js'
+import fastifySockets, { defineRoom } from 'fastify-sockets'
 import { events, GameRoom, Lobby, Score } from './registry.js'
 
 /** Which games each player may watch (stands in for your users table). */

@@ -4,7 +4,7 @@
 // anywhere in your sources.
 import type { Score, GameOver } from './registry.js'
 
-declare module '../../lib/index.js' {
+declare module 'fastify-sockets' {
   interface SocketEvents { score: typeof Score, gameOver: typeof GameOver }
   interface SocketRooms { game: `game:${number}`, lobby: 'lobby' }
 }

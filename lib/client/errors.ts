@@ -36,8 +36,8 @@ export class SocketClientError extends Error {
   readonly code: ClientErrorCode
   /** 0 when the server never answered; 500 for usage errors (never sent). */
   readonly statusCode: number
-  /** The sails.io.js-shaped JWR of an unanswered request. */
-  readonly jwr: JWR<null> | undefined
+  /** The sails.io.js-shaped JWR of an unanswered request (`jwr.error` is this error). */
+  declare readonly jwr: JWR<null> | undefined
 
   constructor (code: ClientErrorCode, detail?: string | number, cause?: unknown) {
     const template = MESSAGES[code]
@@ -47,6 +47,12 @@ export class SocketClientError extends Error {
     const unanswered = code === 'FST_SOCKETS_CLIENT_DISCONNECTED' || code === 'FST_SOCKETS_CLIENT_NOT_CONNECTED' ||
       code === 'FST_SOCKETS_CLIENT_CONNECT_FAILED' || code === 'FST_SOCKETS_CLIENT_TIMEOUT'
     this.statusCode = unanswered ? 0 : 500
-    this.jwr = unanswered ? { body: null, statusCode: 0, headers: {}, error: this } : undefined
+    // not enumerable: the JWR points back at this error, and both must serialise (Sails callbacks log the body)
+    Object.defineProperty(this, 'jwr', { value: unanswered ? { body: null, statusCode: 0, headers: {}, error: this } : undefined })
+  }
+
+  /** What `JSON.stringify(err)` shows: name, code, statusCode and message (never the circular `jwr`). */
+  toJSON (): { name: string, code: ClientErrorCode, statusCode: number, message: string } {
+    return { name: this.name, code: this.code, statusCode: this.statusCode, message: this.message }
   }
 }

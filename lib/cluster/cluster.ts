@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Server, ServerOptions } from 'socket.io'
 import { createClient } from 'redis'
 import { ThinnedCount, ThrottledLog } from '../common/log.js'
+import { FST_SOCKETS_CLUSTER_NOT_READY } from '../errors.js'
 import type { Membership } from '../membership/membership.js'
 import { applyLocal, localMembers, localRooms } from '../membership/membership.js'
 import { clusterMembership } from '../membership/cluster.js'
@@ -149,7 +150,9 @@ export class Cluster implements ClusterHealth {
 
   /**
    * Starts the control bus for `io` and waits up to readyTimeout for Redis; past it the node starts
-   * not ready (logged) and becomes ready by itself when Redis answers.
+   * not ready (logged, and a process warning) and becomes ready by itself when Redis answers, or, with
+   * requireReady, the registration fails.
+   * @throws FST_SOCKETS_CLUSTER_NOT_READY
    */
   async attach (io: Server): Promise<Membership> {
     const bus = new ClusterBus(this.#pub as unknown as BusClient, this.#sub as unknown as BusClient, this.#opts, {
@@ -168,8 +171,12 @@ export class Cluster implements ClusterHealth {
     ])
     clearTimeout(timer)
     if (!waited) {
-      this.#log.error({ nodeId: this.nodeId }, `fastify-sockets cluster: Redis not ready within ${this.#opts.readyTimeout} ms; ` +
-        'starting with local delivery only and reconnecting in the background')
+      if (this.#opts.requireReady) throw new FST_SOCKETS_CLUSTER_NOT_READY(this.#opts.readyTimeout)
+      const message = `fastify-sockets cluster: Redis not ready within ${this.#opts.readyTimeout} ms; ` +
+        'starting with local delivery only and reconnecting in the background'
+      this.#log.error({ nodeId: this.nodeId }, message)
+      // the log may be off (Fastify's default): a process warning reaches the console anyway
+      process.emitWarning(message, { type: 'FastifySocketsWarning', code: 'FST_SOCKETS_CLUSTER_NOT_READY' })
     }
     return membership
   }

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { FST_SOCKETS_OPTIONS_INVALID } from '../errors.js'
-import { isPlainObject } from '../common/values.js'
+import { isPlainObject, unknownOption } from '../common/values.js'
 import { MAX_TIMER_MS } from '../common/limits.js'
 
 /**
@@ -62,10 +62,17 @@ export interface ClusterOptions {
   heartbeatTimeout?: number
   /**
    * How long (ms) registration waits for Redis. Past it the plugin starts anyway, not ready
-   * (`fastify.sockets.cluster.ready === false`), and keeps reconnecting. 0: do not wait.
+   * (`fastify.sockets.cluster.ready === false`), keeps reconnecting, and says so in the log and with a
+   * process warning (seen even with Fastify's logger off). 0: do not wait.
    * @default 5000
    */
   readyTimeout?: number
+  /**
+   * Fail the registration (`FST_SOCKETS_CLUSTER_NOT_READY`) instead of starting on local delivery when
+   * Redis is not ready within `readyTimeout`.
+   * @default false
+   */
+  requireReady?: boolean
 }
 
 /** `cluster` after its checks and defaults; frozen. */
@@ -79,6 +86,7 @@ export interface ResolvedClusterOptions {
   readonly heartbeatInterval: number
   readonly heartbeatTimeout: number
   readonly readyTimeout: number
+  readonly requireReady: boolean
 }
 
 /** The defaults of the `cluster` options (`nodeId`'s is made per process: `<hostname>:<pid>:<random>`). */
@@ -89,7 +97,8 @@ export const CLUSTER_DEFAULTS = Object.freeze({
   timeout: 5000,
   heartbeatInterval: 1000,
   heartbeatTimeout: 3000,
-  readyTimeout: 5000
+  readyTimeout: 5000,
+  requireReady: false
 } as const)
 
 const NAME = /^[A-Za-z0-9._:-]{1,64}$/
@@ -168,7 +177,11 @@ const CLUSTER_CHECKS = {
   timeout: milliseconds('timeout', 1, CLUSTER_DEFAULTS.timeout),
   heartbeatInterval: milliseconds('heartbeatInterval', 10, CLUSTER_DEFAULTS.heartbeatInterval),
   heartbeatTimeout: milliseconds('heartbeatTimeout', 10, CLUSTER_DEFAULTS.heartbeatTimeout),
-  readyTimeout: milliseconds('readyTimeout', 0, CLUSTER_DEFAULTS.readyTimeout)
+  readyTimeout: milliseconds('readyTimeout', 0, CLUSTER_DEFAULTS.readyTimeout),
+  requireReady: (value: unknown): boolean => {
+    if (value !== undefined && typeof value !== 'boolean') throw new FST_SOCKETS_OPTIONS_INVALID('cluster.requireReady must be a boolean')
+    return value ?? CLUSTER_DEFAULTS.requireReady
+  }
 } satisfies { [K in keyof Required<ClusterOptions>]: (value: unknown) => ResolvedClusterOptions[K] }
 
 /**
@@ -178,7 +191,7 @@ const CLUSTER_CHECKS = {
 export function resolveCluster (input: unknown): ResolvedClusterOptions {
   if (!isPlainObject(input)) throw new FST_SOCKETS_OPTIONS_INVALID('cluster must be an object such as { redis: { url } }')
   for (const key of Object.keys(input)) {
-    if (!Object.hasOwn(CLUSTER_CHECKS, key)) throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option 'cluster.${key}'`)
+    if (!Object.hasOwn(CLUSTER_CHECKS, key)) throw new FST_SOCKETS_OPTIONS_INVALID(unknownOption(key, Object.keys(CLUSTER_CHECKS), 'cluster.'))
   }
   const resolved = {} as { -readonly [K in keyof ResolvedClusterOptions]: ResolvedClusterOptions[K] }
   for (const key of Object.keys(CLUSTER_CHECKS) as Array<keyof typeof CLUSTER_CHECKS>) {
@@ -186,6 +199,9 @@ export function resolveCluster (input: unknown): ResolvedClusterOptions {
   }
   if (input.subscriptionMode !== undefined && !resolved.sharded) {
     throw new FST_SOCKETS_OPTIONS_INVALID('cluster.subscriptionMode applies to the sharded adapter only (set cluster.sharded: true)')
+  }
+  if (resolved.requireReady && resolved.readyTimeout === 0) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.requireReady needs a cluster.readyTimeout above 0 (how long to wait for Redis)')
   }
   // a node must miss more than one heartbeat to look gone, and a stall too short to notice must not expire a peer (liveness.ts)
   if (resolved.heartbeatTimeout < 3 * resolved.heartbeatInterval) {

@@ -27,6 +27,36 @@ export function messageOf (err: unknown): string {
   return String(err)
 }
 
+// Edit distance between two short names (for "did you mean").
+function distance (a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    prev = row
+  }
+  return prev[b.length] as number
+}
+
+/** The known name closest to a mistyped one (case-insensitive, at most a third of its letters off), if any. */
+export function closestName (name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestDistance = Math.max(1, Math.floor(name.length / 3))
+  for (const candidate of known) {
+    const d = distance(name.toLowerCase(), candidate.toLowerCase())
+    if (d <= bestDistance && (best === undefined || d < bestDistance)) { best = candidate; bestDistance = d }
+  }
+  return best
+}
+
+/** `unknown option 'x'`, with the closest known name when there is one. */
+export function unknownOption (name: string, known: readonly string[], path = ''): string {
+  const guess = closestName(name, known)
+  return `unknown option '${path}${name.slice(0, 64)}'${guess === undefined ? '' : ` (did you mean '${path}${guess}'?)`}`
+}
+
 /** The first reason `value` fails a compiled schema: its JSON pointer ('/' for the root) and message. */
 export function firstSchemaError (check: TypeCheck<TSchema>, value: unknown): { path: string, message: string } {
   const error = check.Errors(value).First()

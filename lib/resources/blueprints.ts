@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type TObject, type TSchema, type Static } from '@sinclair/typebox'
 import { FASTIFY_REGISTER_KEYS } from '../options.js'
+import { unknownOption } from '../common/values.js'
 import type { RecordId, AnyRecord } from './messages.js'
 import type { Resource } from './resource.js'
 import { memoryStore, type Store } from './store.js'
@@ -106,7 +107,7 @@ function optionalBoolean (value: unknown, name: string, fallback: boolean): bool
 function resolve (raw: unknown): Resolved {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid('options must be an object')
   const opts = raw as Record<string, unknown>
-  for (const key of Object.keys(opts)) if (!KNOWN.has(key)) throw invalid(`unknown option '${key.slice(0, 64)}'`)
+  for (const key of Object.keys(opts)) if (!KNOWN.has(key)) throw invalid(unknownOption(key, [...KNOWN]))
   const identity = opts.identity
   if (typeof identity !== 'string') throw invalid('identity is required and must be a string')
   const schema = opts.schema

@@ -1,7 +1,7 @@
 import type { TObject } from '@sinclair/typebox'
 import { FST_SOCKETS_RESOURCE_OPTIONS_INVALID } from '../errors.js'
 import { LIMITS } from '../common/limits.js'
-import { describe, messageOf } from '../common/values.js'
+import { describe, messageOf, unknownOption } from '../common/values.js'
 import { RESOURCE_ROOM_PREFIX } from '../rooms/rules.js'
 import { eventNameProblem } from '../rooms/registry.js'
 import { Resource, type RoomOps } from './resource.js'
@@ -42,7 +42,7 @@ export class Resources {
     }
     const opts = (options ?? {}) as Record<string, unknown>
     for (const key of Object.keys(opts)) {
-      if (!KNOWN_OPTIONS.has(key)) throw new FST_SOCKETS_RESOURCE_OPTIONS_INVALID(`unknown option '${key.slice(0, 64)}' of '${identity}'`)
+      if (!KNOWN_OPTIONS.has(key)) throw new FST_SOCKETS_RESOURCE_OPTIONS_INVALID(`${unknownOption(key, [...KNOWN_OPTIONS])} of '${identity}'`)
     }
     const existing = this.#byIdentity.get(identity)
     if (existing !== undefined) {

@@ -1,5 +1,6 @@
 import type { RecordId, AnyRecord } from './messages.js'
 import { FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID } from '../errors.js'
+import { unknownOption } from '../common/values.js'
 
 /** One sort clause: an attribute and a direction. */
 export type SortClause<R> = readonly [attribute: keyof R & string, direction: 'asc' | 'desc']
@@ -77,7 +78,7 @@ function compare (a: unknown, b: unknown): number {
 export function memoryStore<R extends object = AnyRecord> (options: MemoryStoreOptions<R> = {}): Store<R> {
   if (options === null || typeof options !== 'object') throw new FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID('memoryStore options must be an object')
   for (const name of Object.keys(options)) {
-    if (name !== 'primaryKey' && name !== 'records') throw new FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID(`unknown memoryStore option '${name.slice(0, 64)}'`)
+    if (name !== 'primaryKey' && name !== 'records') throw new FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID(`memoryStore: ${unknownOption(name, ['primaryKey', 'records'])}`)
   }
   const primaryKey = options.primaryKey ?? 'id'
   if (typeof primaryKey !== 'string' || primaryKey.length === 0) throw new FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID('memoryStore primaryKey must be a non-empty string')

@@ -33,7 +33,8 @@ export function redisClusterSkipReason (): string | false {
   return `SKIPPED LOUDLY: ${reason}`
 }
 
-async function freePort (): Promise<number> {
+/** A TCP port nothing listens on now (the kernel picked it, then it was closed). */
+export async function freePort (): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
