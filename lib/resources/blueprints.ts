@@ -14,7 +14,13 @@ import {
  * The response header of a blueprint mutation whose write committed but whose publish failed (the
  * cluster became unavailable, or a node did not acknowledge): its value is the error code, e.g.
  * `FST_SOCKETS_CLUSTER_UNAVAILABLE`. The status and body are the write's; other sockets may not have
- * heard of it, so clients that care re-fetch.
+ * heard of it, so clients that care re-fetch. Set it from your own routes the same way.
+ *
+ * @example
+ * ```ts
+ * const jwr = await socket.post('/user', { name: 'ada' })
+ * if (jwr.headers[PUBLISH_ERROR_HEADER] !== undefined) await refreshUsers() // stored; others may not know yet
+ * ```
  */
 export const PUBLISH_ERROR_HEADER = 'fastify-sockets-publish-error'
 

@@ -165,8 +165,8 @@ t.test('resolveCluster applies every default', async (t) => {
   t.same(Object.keys(resolved).sort(), [...Object.keys(CLUSTER_DEFAULTS), 'redis', 'nodeId'].sort(), 'nothing more, nothing less')
   t.ok(Object.isFrozen(resolved) && Object.isFrozen(resolved.redis), 'the result is frozen, redis too')
   t.not(resolved.redis, URL_ONLY.redis, 'a copy of the redis option')
-  const given = resolveCluster({ ...URL_ONLY, sharded: true, subscriptionMode: 'static', key: 'app.1', nodeId: 'node:a', timeout: 1, heartbeatInterval: 10, heartbeatTimeout: 30, readyTimeout: 0 })
-  t.same({ ...given }, { redis: URL_ONLY.redis, sharded: true, subscriptionMode: 'static', key: 'app.1', nodeId: 'node:a', timeout: 1, heartbeatInterval: 10, heartbeatTimeout: 30, readyTimeout: 0 },
+  const given = resolveCluster({ ...URL_ONLY, sharded: true, subscriptionMode: 'static', key: 'app.1', nodeId: 'node:a', timeout: 1, heartbeatInterval: 10, heartbeatTimeout: 30, readyTimeout: 0, requireReady: false })
+  t.same({ ...given }, { redis: URL_ONLY.redis, sharded: true, subscriptionMode: 'static', key: 'app.1', nodeId: 'node:a', timeout: 1, heartbeatInterval: 10, heartbeatTimeout: 30, readyTimeout: 0, requireReady: false },
     'every valid value given is kept, the bounds included')
   t.equal(resolveCluster({ redis: { url: 'rediss://h:1' }, timeout: MAX_TIMER_MS }).timeout, MAX_TIMER_MS, 'rediss:// and the longest timer')
 })
@@ -180,7 +180,8 @@ const CLUSTER_BAD: Record<string, unknown[]> = {
   timeout: [0, 1.5, '1000', MAX_TIMER_MS + 1],
   heartbeatInterval: [9, 100.5],
   heartbeatTimeout: [9, 'x'],
-  readyTimeout: [-1, 0.5]
+  readyTimeout: [-1, 0.5],
+  requireReady: ['yes', 1]
 }
 
 t.test('every bad value of every cluster option is refused, null included', async (t) => {
