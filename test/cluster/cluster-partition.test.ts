@@ -42,7 +42,6 @@ t.test('the node that is cut off knows it; the others let it go', { skip }, asyn
   await waitFor(() => aSettled !== undefined, "a's call in flight to settle")
   t.comment(`frozen link: b not ready after ${bNotReady} ms; a forgot b after ${aForgot} ms (heartbeatTimeout ${HEARTBEAT.heartbeatTimeout} ms); ` +
     `a's call in flight to b: ${aSettled ?? '?'}`)
-  t.ok(aForgot >= HEARTBEAT.heartbeatTimeout, 'not before heartbeatTimeout')
   await a.sockets.addRoomMembersToRooms(ida, 'part:3')
   t.pass('a works on without b')
 

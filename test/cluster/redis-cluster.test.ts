@@ -85,8 +85,11 @@ t.test('sharded over a real 3-master Redis Cluster', { skip }, async (t) => {
     const onVictim = rooms.filter((_, i) => masters[i] === victim)
     const elsewhere = rooms.filter((_, i) => masters[i] !== victim)
     await redis.kill(victim)
-    const during = await reached(a, cb, rooms, 1000)
-    t.same(rooms.filter((_, i) => during[i] === true), elsewhere, `only the rooms on master ${victim} are lost (${onVictim.length} of ${rooms.length})`)
+    t.same(await reached(a, cb, elsewhere), elsewhere.map(() => true), 'the rooms on the live masters still deliver')
+    // a measurement, not a proof: what did not arrive within 1 s
+    const during = await reached(a, cb, onVictim, 1000)
+    t.comment(`master ${victim} killed: ${during.filter((heard) => !heard).length} of the ${onVictim.length} rooms on it heard nothing within 1 s; ` +
+      `${elsewhere.length} rooms on the other masters delivered`)
     t.equal(a.sockets.cluster?.ready, true, 'the bus, on another master, stays ready')
     await a.sockets.join(idb, elsewhere[0] as string)
     t.pass('membership works on')
