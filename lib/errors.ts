@@ -1,4 +1,4 @@
-import createError, { type FastifyError } from '@fastify/error'
+import { createError, type FastifyError } from '@fastify/error'
 
 // Every coded error of the plugin. One prefix, FST_SOCKETS_; codes are never reused.
 // Registration-time errors are 500 TypeErrors (Fastify core convention); errors a socket

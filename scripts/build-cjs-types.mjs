@@ -13,24 +13,16 @@ import { fileURLToPath } from 'node:url'
 const dist = fileURLToPath(new URL('../dist', import.meta.url))
 const out = join(dist, 'cjs')
 
-// In a CommonJS declaration file a default import of an `export =` module is its value alone, without the
-// namespace that holds its types (`createError.FastifyErrorConstructor`); `import x = require()` keeps both.
-const EXPORT_ASSIGNMENT_MODULES = ['@fastify/error']
-const modules = EXPORT_ASSIGNMENT_MODULES.join('|')
-const defaultImport = new RegExp(`^import (\\w+)(?:, (\\{[^}]*\\}))? from '(${modules})';$`, 'gm')
-const toRequire = (_line, name, named, module) =>
-  `import ${name} = require('${module}');` + (named === undefined ? '' : `\nimport ${named} from '${module}';`)
-const leftOver = new RegExp(`^import (?!type )\\w+(?:,.*)? from '(${modules})';$`, 'm')
-
 rmSync(out, { recursive: true, force: true })
 for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue
   const from = join(entry.parentPath ?? entry.path, entry.name)
   const to = join(out, relative(dist, from))
+  // A default import of an `export =` module would lose its type namespace there: lib/ imports such
+  // modules by name (`import { createError } from '@fastify/error'`), so the copy needs no rewrite.
+  if (/^import \w+(?:,.*)? from '@fastify\/error';$/m.test(readFileSync(from, 'utf8'))) {
+    throw new Error(`${from}: import @fastify/error by name, not by default (CommonJS declarations need it)`)
+  }
   cpSync(from, to)
-  const text = readFileSync(to, 'utf8')
-  const cjs = text.replace(defaultImport, toRequire)
-  if (leftOver.test(cjs)) throw new Error(`${to}: a default import of an \`export =\` module in a form this script does not rewrite`)
-  if (cjs !== text) writeFileSync(to, cjs)
 }
 writeFileSync(join(out, 'package.json'), '{ "type": "commonjs" }\n')
