@@ -19,7 +19,7 @@ export { VERBS } from './virtual-request/envelope.js'
 export { defineRoom } from './rooms/declarations.js'
 
 // ---- resources and blueprints ----
-export { blueprints } from './resources/blueprints.js'
+export { blueprints, PUBLISH_ERROR_HEADER } from './resources/blueprints.js'
 export type { BlueprintOptions } from './resources/blueprints.js'
 export { memoryStore } from './resources/store.js'
 export { resourceMessages } from './resources/messages.js'

@@ -50,6 +50,14 @@ export interface FastifySocketsOptions extends RegistryOptions {
    */
   requestTimeout?: number
   /**
+   * How long (ms) `fastify.close()` lets the virtual requests in flight finish, as Fastify lets HTTP requests
+   * in flight finish: each is answered with its real result. Those still running at its end get a 503 JWR
+   * (`FST_SOCKETS_SERVER_CLOSING`) and an aborted `request.signal`. New requests get the 503 at once. At most
+   * `requestTimeout` (no request outlives its own deadline); 0 answers every one in flight 503 at once.
+   * @default 5000, or `requestTimeout` when that is smaller
+   */
+  closeGrace?: number
+  /**
    * Largest message a client may send, in bytes (socket.io's `maxHttpBufferSize`, for websocket frames and
    * polling bodies alike). A bigger message closes that client's connection (`transport error`; polling gets
    * a 413). Keep it at most Fastify's `bodyLimit` (1 MiB by default) so every body that arrives can be parsed.
@@ -123,6 +131,8 @@ export const DEFAULTS = Object.freeze({
   allowNoOrigin: true,
   allowRequest: undefined,
   requestTimeout: 30_000,
+  /** Taken down to `requestTimeout` when that is smaller. */
+  closeGrace: 5000,
   maxMessageSize: 100_000,
   maxInFlight: 64,
   maxRoomsPerSocket: 100,
@@ -144,6 +154,7 @@ export interface ResolvedOptions {
   readonly allowNoOrigin: boolean
   readonly allowRequest: FastifySocketsOptions['allowRequest']
   readonly requestTimeout: number
+  readonly closeGrace: number
   readonly maxMessageSize: number
   readonly maxInFlight: number
   readonly maxRoomsPerSocket: number
@@ -210,6 +221,15 @@ function resolveRequestTimeout (value: unknown): number {
   return ms
 }
 
+// undefined: the default, which depends on requestTimeout (resolveOptions)
+function resolveCloseGrace (value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_TIMER_MS) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('closeGrace must be an integer of milliseconds >= 0')
+  }
+  return value
+}
+
 function resolvePrefixes (value: unknown): readonly string[] {
   const prefixes = value === undefined ? DEFAULTS.reservedRoomPrefixes : value
   if (!Array.isArray(prefixes) || !prefixes.every((p) => typeof p === 'string' && p.length > 0)) {
@@ -255,6 +275,7 @@ const CHECKS = {
   allowNoOrigin: boolean('allowNoOrigin', DEFAULTS.allowNoOrigin),
   allowRequest: optionalFunction<NonNullable<FastifySocketsOptions['allowRequest']>>('allowRequest'),
   requestTimeout: resolveRequestTimeout,
+  closeGrace: resolveCloseGrace,
   maxMessageSize: integer('maxMessageSize', DEFAULTS.maxMessageSize, MAX_TIMER_MS),
   maxInFlight: integer('maxInFlight', DEFAULTS.maxInFlight, 1_000_000),
   maxRoomsPerSocket: integer('maxRoomsPerSocket', DEFAULTS.maxRoomsPerSocket, 1_000_000),
@@ -303,7 +324,11 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
   if (env.NODE_ENV === 'production' && checked.allowedOrigins === undefined && checked.allowRequest === undefined) {
     throw new FST_SOCKETS_ORIGINS_REQUIRED()
   }
+  if (checked.closeGrace !== undefined && checked.closeGrace > checked.requestTimeout) {
+    throw new FST_SOCKETS_OPTIONS_INVALID(`closeGrace (${checked.closeGrace} ms) must not exceed requestTimeout (${checked.requestTimeout} ms)`)
+  }
+  const closeGrace = checked.closeGrace ?? Math.min(DEFAULTS.closeGrace, checked.requestTimeout)
 
   const { events, rooms, validate, ...rest } = checked
-  return Object.freeze({ ...rest, registry: Object.freeze({ events, rooms, validate }) })
+  return Object.freeze({ ...rest, closeGrace, registry: Object.freeze({ events, rooms, validate }) })
 }

@@ -14,7 +14,7 @@ import { Resources } from './resources/resources.js'
 import { Cluster } from './cluster/cluster.js'
 import { buildAllowRequest, buildConnectionHook, buildDisconnectHook } from './connection/admission.js'
 import { guardSessions } from './connection/session-guard.js'
-import { CLOSE_GRACE_MS, closeTransports, forceCloseTransports, openTransports } from './connection/shutdown.js'
+import { FLUSH_GRACE_MS, closeTransports, forceCloseTransports, openTransports } from './connection/shutdown.js'
 import type { EngineTransport } from './connection/engine.js'
 import { serveBundle, serveGetCookie, GET_COOKIE_PATH } from './client-support/bundle-routes.js'
 import { TestClients } from './client-support/connect-client.js'
@@ -112,9 +112,9 @@ async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: 
   let closing: EngineTransport[] = []
   fastify.addHook('preClose', async () => {
     clients.close()
-    // every request still in flight is answered 503 now; closeTransports lets those answers out first
-    requests.close()
-    closing = await closeTransports(io, CLOSE_GRACE_MS)
+    // requests in flight finish within closeGrace, the rest are answered 503; closeTransports lets those answers out first
+    await requests.close(opts.closeGrace)
+    closing = await closeTransports(io, FLUSH_GRACE_MS)
   })
   fastify.addHook('onClose', async () => {
     await io.close()

@@ -20,3 +20,7 @@ expect(app.register).type.not.toBeCallableWith(fastifySockets, { cluster: { redi
 expect(app.sockets.cluster).type.toBe<ClusterHealth | undefined>()
 expect(app.sockets.cluster?.status()).type.toBe<ClusterStatus | undefined>()
 expect<ClusterStatus>().type.toBeAssignableTo<{ ready: boolean, nodeId: string, nodes: string[], since: number, dropped: number }>()
+expect<ClusterStatus['reason']>().type.toBe<string | undefined>()
+expect<ClusterStatus['malformed']>().type.toBe<number>()
+expect(app.register).type.toBeCallableWith(fastifySockets, { closeGrace: 2000 })
+expect(app.register).type.not.toBeCallableWith(fastifySockets, { closeGrace: '2s' })

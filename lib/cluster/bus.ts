@@ -1,15 +1,18 @@
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import type { MembershipOp } from '../membership/membership.js'
-import { FST_SOCKETS_CLUSTER_TIMEOUT, FST_SOCKETS_CLUSTER_UNAVAILABLE } from '../errors.js'
+import { FST_SOCKETS_CLUSTER_UNAVAILABLE } from '../errors.js'
 import { parseMessage, type OutgoingMessage, type RequestBody } from './messages.js'
 import { isUp } from './redis-guard.js'
+import { Liveness } from './liveness.js'
+import { PendingRequests } from './requests.js'
 
 // The control channel between the nodes of a cluster: who is alive (heartbeats), and requests that
 // every live node must answer (membership changes, members, rooms). It is ours rather than the
 // adapter's serverSideEmitWithAck because we need to know WHICH nodes are silent, to bound every
 // wait by our own deadline (the adapter's count of expected answers can be wrong, and then its wait
-// never ends), and to forget a node that died.
+// never ends), and to forget a node that died. Its heartbeats coming back are also this node's proof that
+// Redis carries its messages (liveness.ts): without it the node is not ready.
 
 /** What the bus uses of a node-redis client (standalone or cluster). */
 export interface BusClient {
@@ -48,14 +51,10 @@ export interface BusOptions {
 /** An error the bus reports to the cluster's (rate-limited) log; never thrown. */
 export type BusErrorSink = (what: string, err: unknown) => void
 
-interface Pending {
-  readonly what: string
-  readonly expected: Set<string>
-  readonly results: Map<string, unknown>
-  readonly accept: ((value: unknown) => boolean) | undefined
-  readonly resolve: (results: Map<string, unknown>) => void
-  readonly reject: (err: Error) => void
-  readonly timer: NodeJS.Timeout
+/** What the bus tells the cluster: an error for the (rate-limited) log, and that `ready` may have changed. */
+export interface BusEvents {
+  readonly report: BusErrorSink
+  readonly changed: () => void
 }
 
 /** Resolves once `client` is ready (at once when it is). */
@@ -74,37 +73,56 @@ export class ClusterBus {
   readonly #opts: BusOptions
   readonly #handlers: BusHandlers
   readonly #report: BusErrorSink
+  readonly #changed: () => void
   // A per-process nonce: tells our own echo on the shared channel from another node wrongly given our nodeId.
   readonly #instance = randomBytes(6).toString('hex')
   readonly #control: string
   readonly #inbox: string
   readonly #listener = (message: string): void => { this.#receive(message) }
-  readonly #peers = new Map<string, number>()
-  readonly #pending = new Map<string, Pending>()
-  #seq = 0
+  readonly #liveness: Liveness
+  readonly #requests: PendingRequests
   #subscribed = false
   #closed = false
+  #beating = false
   #heartbeat: NodeJS.Timeout | undefined
 
-  constructor (pub: BusClient, sub: BusClient, opts: BusOptions, handlers: BusHandlers, report: BusErrorSink) {
+  constructor (pub: BusClient, sub: BusClient, opts: BusOptions, handlers: BusHandlers, events: BusEvents) {
     this.#pub = pub
     this.#sub = sub
     this.#opts = opts
     this.#handlers = handlers
-    this.#report = report
+    this.#report = events.report
+    this.#changed = events.changed
     this.#control = `${opts.key}#ctl`
     this.#inbox = `${opts.key}#node#${opts.nodeId}`
+    // deaf: `ready` turned false
+    this.#liveness = new Liveness(opts.heartbeatInterval, opts.heartbeatTimeout, () => { if (!this.#closed) this.#changed() })
+    this.#requests = new PendingRequests(opts.timeout)
   }
 
-  /** Connected to Redis and subscribed: cluster-wide operations can run. */
+  /** Subscribed, connected, and hearing its own messages back through Redis: cluster-wide operations can run. */
   get ready (): boolean {
-    return !this.#closed && this.#subscribed && isUp(this.#pub) && isUp(this.#sub)
+    return this.reason() === undefined
   }
 
-  /** The other nodes heard from within heartbeatTimeout. */
+  /** Why this node is not ready; undefined when it is. */
+  reason (): string | undefined {
+    if (this.#closed) return 'the server is closing'
+    if (!isUp(this.#pub) || !isUp(this.#sub)) return 'Redis is not connected'
+    if (!this.#subscribed) return 'not subscribed to Redis yet'
+    const silent = this.#liveness.silentFor(performance.now())
+    if (silent > this.#opts.heartbeatTimeout) {
+      return Number.isFinite(silent)
+        ? `nothing came back through Redis for ${Math.round(silent)} ms (Redis stalled, or this node is cut off from it)`
+        : 'not heard back through Redis yet'
+    }
+    return undefined
+  }
+
+  /** The other nodes heard from within heartbeatTimeout (while this node heard itself). */
   peers (): string[] {
     this.#expire()
-    return [...this.#peers.keys()]
+    return this.#liveness.peers()
   }
 
   /**
@@ -130,26 +148,30 @@ export class ClusterBus {
     await this.#discover()
   }
 
-  /** Redis came back: peers get a fresh grace period (we could not hear them), and we say hello. */
+  /**
+   * A client is connected again: say hello, so the running nodes answer at once and this node hears
+   * itself (which makes it ready). The peers' clocks restart with its hearing (see Liveness).
+   */
   reconnected (): void {
-    const now = performance.now()
-    for (const node of this.#peers.keys()) this.#peers.set(node, now)
-    if (this.#subscribed) void this.#send(this.#control, { type: 'hello' })
+    if (this.#subscribed && isUp(this.#pub)) void this.#send(this.#control, { type: 'hello' })
   }
 
-  /** Redis went away: requests in flight can no longer be answered; they fail now, not at their deadline. */
-  disconnected (): void {
-    for (const [id, pending] of this.#pending) this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_UNAVAILABLE(pending.what, 'the connection to Redis was lost', silent))
+  /**
+   * This node stopped being ready (Redis gone, stalled, or this node cut off): requests in flight can no
+   * longer be known to complete; they fail now, not at their deadline.
+   */
+  unavailable (reason: string): void {
+    this.#requests.failAll(reason)
   }
 
   /** Applies nothing locally: asks every other live node to apply `op`, resolves when all acknowledged. */
   async apply (op: MembershipOp): Promise<void> {
-    await this.#request({ type: 'op', op }, op.op, undefined)
+    await this.#request({ type: 'op', op }, op.op)
   }
 
   /** Socket ids in `room` on the other nodes. */
   async members (room: string): Promise<string[]> {
-    const results = await this.#request({ type: 'query', query: 'members', arg: room }, 'members', undefined)
+    const results = await this.#request({ type: 'query', query: 'members', arg: room }, 'members')
     const ids: string[] = []
     for (const value of results.values()) if (Array.isArray(value)) ids.push(...value as string[])
     return ids
@@ -166,7 +188,8 @@ export class ClusterBus {
   async close (): Promise<void> {
     if (this.#closed) return
     clearInterval(this.#heartbeat)
-    for (const [id, pending] of this.#pending) this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_UNAVAILABLE(pending.what, 'the server is closing', silent))
+    this.#liveness.stop()
+    this.#requests.failAll('the server is closing')
     if (this.ready) await Promise.race([this.#send(this.#control, { type: 'bye' }), new Promise((resolve) => setTimeout(resolve, 500).unref())])
     this.#closed = true
     // Only on a live connection: a queued UNSUBSCRIBE would meet node-redis' resubscription on connect.
@@ -177,45 +200,12 @@ export class ClusterBus {
     }
   }
 
-  async #request (body: RequestBody, what: string, accept: Pending['accept']): Promise<Map<string, unknown>> {
-    if (this.#closed) throw new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, 'the server is closing')
-    if (!this.ready) {
-      throw new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, body.type === 'op' ? 'Redis is not connected (applied on this node only)' : 'Redis is not connected',
-        [...this.#peers.keys()])
+  async #request (body: RequestBody, what: string, accept?: (value: unknown) => boolean): Promise<Map<string, unknown>> {
+    const reason = this.reason()
+    if (reason !== undefined) {
+      throw new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, body.type === 'op' ? `${reason}; applied on this node only` : reason, this.#liveness.peers())
     }
-    const expected = new Set(this.peers())
-    if (expected.size === 0) return new Map()
-    const id = (++this.#seq).toString(36)
-    return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const pending = this.#pending.get(id)
-        if (pending === undefined) return
-        this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_TIMEOUT(what, this.#opts.timeout, silent))
-      }, this.#opts.timeout)
-      this.#pending.set(id, { what, expected, results: new Map(), accept, resolve, reject, timer })
-      void this.#send(this.#control, { ...body, id }).then((sent) => {
-        const pending = this.#pending.get(id)
-        if (!sent && pending !== undefined) this.#fail(id, pending, (silent) => new FST_SOCKETS_CLUSTER_UNAVAILABLE(what, 'publishing to Redis failed', silent))
-      })
-    })
-  }
-
-  // Rejects a request with an error naming the nodes that had not answered it.
-  #fail (id: string, pending: Pending, error: (silent: string[]) => Error): void {
-    clearTimeout(pending.timer)
-    this.#pending.delete(id)
-    pending.reject(error([...pending.expected].filter((node) => !pending.results.has(node))))
-  }
-
-  #settle (id: string, pending: Pending): void {
-    clearTimeout(pending.timer)
-    this.#pending.delete(id)
-    pending.resolve(pending.results)
-  }
-
-  #check (id: string, pending: Pending): void {
-    for (const node of pending.expected) if (!pending.results.has(node)) return
-    this.#settle(id, pending)
+    return await this.#requests.open(what, new Set(this.peers()), accept, async (id) => await this.#send(this.#control, { ...body, id }))
   }
 
   // Resolves true once Redis took the message; false (reported) when it could not.
@@ -231,20 +221,24 @@ export class ClusterBus {
   }
 
   #tick (): void {
-    if (isUp(this.#pub) && this.#subscribed) void this.#send(this.#control, { type: 'heartbeat' })
+    // One heartbeat at a time: while Redis is stalled they would pile up and flush in a burst.
+    if (isUp(this.#pub) && this.#subscribed && !this.#beating) {
+      this.#beating = true
+      void this.#send(this.#control, { type: 'heartbeat' }).finally(() => { this.#beating = false })
+    }
     this.#expire()
   }
 
-  // Only while we can hear: during an outage silence proves nothing (reconnected() restarts the clocks).
+  // A node gone silent (while we heard ourselves) is forgotten as one that said goodbye: pending
+  // operations stop waiting for it.
   #expire (): void {
-    if (!isUp(this.#sub)) return
-    const oldest = performance.now() - this.#opts.heartbeatTimeout
-    // a node gone silent is forgotten as one that said goodbye: pending operations stop waiting for it
-    for (const [node, seen] of this.#peers) if (seen < oldest) this.#forget(node)
+    for (const node of this.#liveness.expired(performance.now())) this.#forget(node)
   }
 
-  #heard (node: string): void {
-    this.#peers.set(node, performance.now())
+  #echo (): void {
+    const wasReady = this.ready
+    this.#liveness.echo(performance.now())
+    if (!wasReady) this.#changed()
   }
 
   #receive (raw: string): void {
@@ -252,12 +246,13 @@ export class ClusterBus {
     const msg = parseMessage(raw)
     if (msg === undefined) { this.#report('message', new Error('malformed cluster message ignored')); return }
     if (msg.node === this.#opts.nodeId) {
-      if (msg.instance !== this.#instance) this.#report('nodeId', new Error(`another process uses this node's nodeId '${msg.node}'`))
+      if (msg.instance === this.#instance) this.#echo()
+      else this.#report('nodeId', new Error(`another process uses this node's nodeId '${msg.node}'`))
       return
     }
     if (msg.type === 'bye') { this.#forget(msg.node); return }
     // Answers do not announce a node (an answer to a request of ours comes from a node we know).
-    if (msg.type !== 'ack' && msg.type !== 'result') this.#heard(msg.node)
+    if (msg.type !== 'ack' && msg.type !== 'result') this.#liveness.heard(msg.node, performance.now())
     switch (msg.type) {
       case 'hello': void this.#send(this.#inboxOf(msg.node), { type: 'heartbeat' }); break
       case 'op': {
@@ -273,25 +268,16 @@ export class ClusterBus {
         void this.#send(this.#inboxOf(msg.node), { type: 'result', id: msg.id, value })
         break
       }
-      case 'ack': case 'result': {
-        const pending = this.#pending.get(msg.id)
-        if (pending === undefined) return
-        const value = msg.type === 'result' ? msg.value : true
-        pending.results.set(msg.node, value)
-        if (pending.accept?.(value) === true) this.#settle(msg.id, pending)
-        else this.#check(msg.id, pending)
-        break
-      }
+      case 'ack': this.#requests.answer(msg.id, msg.node, true); break
+      case 'result': this.#requests.answer(msg.id, msg.node, msg.value); break
       default: break
     }
   }
 
   // A node that said goodbye holds no sockets any more: nothing pending waits for it.
   #forget (node: string): void {
-    this.#peers.delete(node)
-    for (const [id, pending] of this.#pending) {
-      if (pending.expected.delete(node)) this.#check(id, pending)
-    }
+    this.#liveness.forget(node)
+    this.#requests.forget(node)
   }
 
   #inboxOf (node: string): string {
@@ -316,7 +302,7 @@ export class ClusterBus {
       } catch (err) { this.#report('discover', err) }
     }
     const limit = started + this.#opts.heartbeatInterval * 2
-    const done = (): boolean => this.#closed || performance.now() >= limit || (expected !== undefined && this.#peers.size >= expected)
+    const done = (): boolean => this.#closed || performance.now() >= limit || (expected !== undefined && this.#liveness.size >= expected)
     while (!done()) await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }

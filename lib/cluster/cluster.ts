@@ -1,8 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Server, ServerOptions } from 'socket.io'
 import { createClient } from 'redis'
-import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter'
-import { ThrottledLog } from '../common/log.js'
+import { ThinnedCount, ThrottledLog } from '../common/log.js'
 import { FST_SOCKETS_CLUSTER_NOT_READY } from '../errors.js'
 import type { Membership } from '../membership/membership.js'
 import { applyLocal, localMembers, localRooms } from '../membership/membership.js'
@@ -10,6 +9,7 @@ import { clusterMembership } from '../membership/cluster.js'
 import type { ResolvedClusterOptions, RedisClientLike } from './options.js'
 import { ClusterBus, type BusClient } from './bus.js'
 import { guard, reconnectStrategy } from './redis-guard.js'
+import { adapterKind, clusterAdapter, roomChannel, type DroppedMessage } from './adapters.js'
 
 /**
  * Health of this node's link to the cluster: `fastify.sockets.cluster` (undefined without the
@@ -25,7 +25,11 @@ import { guard, reconnectStrategy } from './redis-guard.js'
  * ```
  */
 export interface ClusterHealth {
-  /** Connected to Redis and subscribed: broadcasts reach other nodes, cluster-wide operations can succeed. */
+  /**
+   * Connected to Redis, subscribed, and hearing its own heartbeat back through Redis within
+   * `heartbeatTimeout`: broadcasts reach other nodes, cluster-wide operations can succeed. False while
+   * Redis is down, stalled, or this node is cut off from it (`status().reason` says which).
+   */
   readonly ready: boolean
   /** This node's id (the name other nodes' errors use for it). */
   readonly nodeId: string
@@ -36,6 +40,8 @@ export interface ClusterHealth {
 /** What `fastify.sockets.cluster.status()` reports. */
 export interface ClusterStatus {
   ready: boolean
+  /** Why this node is not ready (absent when it is). */
+  reason?: string
   nodeId: string
   /** The other live nodes (heard from within heartbeatTimeout). */
   nodes: string[]
@@ -43,6 +49,8 @@ export interface ClusterStatus {
   since: number
   /** Cross-node publishes dropped because Redis was down (their local delivery happened). */
   dropped: number
+  /** Messages on the adapter's channels that could not be handled (malformed or forged), dropped. */
+  malformed: number
 }
 
 /** The cluster link of one node: Redis clients, the socket.io adapter, the control bus and health. */
@@ -55,12 +63,17 @@ export class Cluster implements ClusterHealth {
   readonly #owned: boolean
   readonly #listeners: Array<[RedisClientLike, string, (...args: any[]) => void]> = []
   readonly #disposers: Array<() => void> = []
-  #subscriptionsSettled: () => Promise<void> = async () => {}
+  readonly #malformed = new ThinnedCount()
+  // Resolves once the subscriptions that joins to these rooms made are answered (sharded adapter).
+  #subscriptionsSettled: (rooms: readonly string[]) => Promise<void> = async () => {}
+  #releaseSubscriptionWaits: () => void = () => {}
+  #subscriptionProblem: () => string | undefined = () => undefined
   #bus: ClusterBus | undefined
   #ready = false
   #since = Date.now()
   #dropped = 0
   #droppedLogged = 0
+  #malformedCount = 0
 
   private constructor (opts: ResolvedClusterOptions, log: FastifyBaseLogger, pub: RedisClientLike, sub: RedisClientLike, owned: boolean) {
     this.#opts = opts
@@ -92,27 +105,47 @@ export class Cluster implements ClusterHealth {
   }
 
   get ready (): boolean {
-    return this.#bus?.ready ?? false
+    return this.#reason() === undefined
   }
 
   status (): ClusterStatus {
-    return { ready: this.ready, nodeId: this.nodeId, nodes: this.#bus?.peers() ?? [], since: this.#since, dropped: this.#dropped }
+    const reason = this.#reason()
+    return {
+      ready: reason === undefined,
+      ...(reason === undefined ? {} : { reason }),
+      nodeId: this.nodeId,
+      nodes: this.#bus?.peers() ?? [],
+      since: this.#since,
+      dropped: this.#dropped,
+      malformed: this.#malformedCount
+    }
   }
 
   /** The socket.io adapter over this cluster's clients (pass it as the `adapter` server option). */
   adapter (): NonNullable<ServerOptions['adapter']> {
-    const onError = (kind: string, err: unknown): void => { this.#errors.error(kind, err) }
-    const onDrop = (): void => { this.#dropped++ }
-    const pubGuard = guard(this.#pub, onError, onDrop)
-    const subGuard = guard(this.#sub, onError, onDrop)
-    this.#disposers.push(pubGuard.dispose, subGuard.dispose)
-    this.#subscriptionsSettled = subGuard.subscriptionsSettled
-    const pub = pubGuard.client as any
-    const sub = subGuard.client as any
-    if (this.#opts.sharded) {
-      return createShardedAdapter(pub, sub, { channelPrefix: this.#opts.key, subscriptionMode: this.#opts.subscriptionMode })
+    const events = {
+      error: (kind: string, err: unknown): void => { this.#errors.error(kind, err) },
+      drop: (): void => { this.#dropped++ },
+      changed: (): void => { this.#update() }
     }
-    return createAdapter(pub, sub, { key: this.#opts.key, requestsTimeout: this.#opts.timeout, publishOnSpecificResponseChannel: true })
+    const pubGuard = guard(this.#pub, events)
+    const subGuard = guard(this.#sub, events)
+    this.#disposers.push(pubGuard.dispose, subGuard.dispose)
+    this.#subscriptionProblem = subGuard.subscriptionProblem
+    const kind = adapterKind(this.#opts)
+    const channelOf = roomChannel(kind, this.#opts)
+    if (channelOf !== undefined) this.#subscriptionsSettled = async (rooms) => { await subGuard.subscriptionsSettled(rooms.map(channelOf)) }
+    this.#releaseSubscriptionWaits = subGuard.release
+    return clusterAdapter(kind, pubGuard.client, subGuard.client, this.#opts, (dropped) => { this.#onMalformed(dropped) })
+  }
+
+  // A message on the adapter's channels that it could not handle: dropped, counted, logged (thinned).
+  #onMalformed (dropped: DroppedMessage): void {
+    this.#malformedCount++
+    const n = this.#malformed.next()
+    if (n !== undefined) {
+      this.#log.warn({ nodeId: this.nodeId, ...dropped, dropped: n }, 'fastify-sockets cluster: message on the adapter\'s channels dropped (malformed or forged)')
+    }
   }
 
   /**
@@ -123,13 +156,13 @@ export class Cluster implements ClusterHealth {
    */
   async attach (io: Server): Promise<Membership> {
     const bus = new ClusterBus(this.#pub as unknown as BusClient, this.#sub as unknown as BusClient, this.#opts, {
-      apply: async (op) => { applyLocal(io, op); await this.#subscriptionsSettled() },
+      apply: async (op) => { applyLocal(io, op); await this.#subscriptionsSettled(op.op === 'join' ? op.rooms : []) },
       members: (room) => localMembers(io, room),
       rooms: (socketId) => localRooms(io, socketId)
-    }, (kind, err) => { this.#errors.error(kind, err) })
+    }, { report: (kind, err) => { this.#errors.error(kind, err) }, changed: () => { this.#update() } })
     this.#bus = bus
     const started = bus.start().then(() => { this.#update() }, (err: unknown) => { this.#errors.error('subscribe', err) })
-    const membership = clusterMembership(io, bus, this.#opts.sharded ? this.#subscriptionsSettled : undefined)
+    const membership = clusterMembership(io, bus, this.#subscriptionsSettled)
     if (this.#opts.readyTimeout === 0) return membership
     let timer: NodeJS.Timeout | undefined
     const waited = await Promise.race([
@@ -168,7 +201,7 @@ export class Cluster implements ClusterHealth {
     for (const [client, name] of [[this.#pub, 'publisher'], [this.#sub, 'subscriber']] as const) {
       // Without an 'error' listener node-redis would throw the error and crash the process.
       on(client, 'error', (err: unknown) => { this.#errors.error(`redis ${name}`, err); this.#update() })
-      on(client, 'ready', () => { this.#update() })
+      on(client, 'ready', () => { this.#bus?.reconnected(); this.#update() })
       on(client, 'end', () => { this.#update() })
       // Cluster clients (createCluster) report per shard.
       on(client, 'node-ready', () => { this.#update() })
@@ -176,8 +209,16 @@ export class Cluster implements ClusterHealth {
     }
   }
 
+  // The bus's reason first (no Redis, no echo); then a subscription of the adapter that Redis refused
+  // (an ACL without a channel or command it needs): broadcasts on it would be lost in silence.
+  #reason (): string | undefined {
+    if (this.#bus === undefined) return 'not attached yet'
+    return this.#bus.reason() ?? this.#subscriptionProblem()
+  }
+
   #update (): void {
-    const ready = this.ready
+    const reason = this.#reason()
+    const ready = reason === undefined
     if (this.#dropped > this.#droppedLogged && ready) {
       this.#log.warn({ dropped: this.#dropped - this.#droppedLogged }, 'fastify-sockets cluster: cross-node messages dropped while Redis was down')
       this.#droppedLogged = this.#dropped
@@ -185,12 +226,13 @@ export class Cluster implements ClusterHealth {
     if (ready === this.#ready) return
     this.#ready = ready
     this.#since = Date.now()
-    if (ready) {
-      this.#log.info({ nodeId: this.nodeId }, 'fastify-sockets cluster: Redis connected')
-      this.#bus?.reconnected()
+    if (reason === undefined) {
+      this.#log.info({ nodeId: this.nodeId }, 'fastify-sockets cluster: Redis connected, ready')
     } else {
-      this.#log.warn({ nodeId: this.nodeId }, 'fastify-sockets cluster: Redis connection lost; local delivery only until it returns')
-      this.#bus?.disconnected()
+      this.#log.warn({ nodeId: this.nodeId, reason }, `fastify-sockets cluster: not ready: ${reason}; local delivery only until it returns`)
+      // what waits on Redis cannot be known to complete any more: it settles now (see bus and guard)
+      this.#bus?.unavailable(reason)
+      this.#releaseSubscriptionWaits()
     }
   }
 }

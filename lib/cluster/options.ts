@@ -54,7 +54,9 @@ export interface ClusterOptions {
    */
   heartbeatInterval?: number
   /**
-   * A node not heard from for this long (ms) is gone: later operations do not wait for it. Greater than `heartbeatInterval`.
+   * A peer not heard from for this long (ms), while this node kept hearing itself, is gone: later operations
+   * do not wait for it. This node, when it has not heard its own heartbeat back through Redis for this long,
+   * is cut off: not ready, and its cluster-wide operations reject. At least 3 × `heartbeatInterval`.
    * @default 3000
    */
   heartbeatTimeout?: number
@@ -201,8 +203,9 @@ export function resolveCluster (input: unknown): ResolvedClusterOptions {
   if (resolved.requireReady && resolved.readyTimeout === 0) {
     throw new FST_SOCKETS_OPTIONS_INVALID('cluster.requireReady needs a cluster.readyTimeout above 0 (how long to wait for Redis)')
   }
-  if (resolved.heartbeatTimeout <= resolved.heartbeatInterval) {
-    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.heartbeatTimeout must be greater than cluster.heartbeatInterval')
+  // a node must miss more than one heartbeat to look gone, and a stall too short to notice must not expire a peer (liveness.ts)
+  if (resolved.heartbeatTimeout < 3 * resolved.heartbeatInterval) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.heartbeatTimeout must be at least 3 × cluster.heartbeatInterval')
   }
   return Object.freeze(resolved)
 }

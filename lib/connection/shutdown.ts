@@ -6,8 +6,8 @@ import { openConnections, type EngineTransport } from './engine.js'
 // holds a timer, and the process, for 30 s after `fastify.close()`. And what a connection still holds
 // (the 503s of requests in flight) is lost if its transport closes first.
 
-/** How long `fastify.close()` lets the 503s of requests in flight reach polling clients before closing. */
-export const CLOSE_GRACE_MS = 1000
+/** How long `fastify.close()` lets the answers of the requests it settled (results and 503s) reach polling clients before closing them. */
+export const FLUSH_GRACE_MS = 1000
 
 /** The transports of the open Engine.IO connections; taken before closing, as a closed socket forgets its transport's timer. */
 export function openTransports (io: Server): EngineTransport[] {

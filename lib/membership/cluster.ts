@@ -8,18 +8,18 @@ import { applyLocal, localMembers, localRooms, type Membership } from './members
  * is down, FST_SOCKETS_CLUSTER_UNAVAILABLE at once). Queries gather every live node's answer under the
  * same deadline; a partial answer is an error, never a silently short list.
  */
-export function clusterMembership (io: Server, bus: ClusterBus, subscriptionsSettled?: () => Promise<void>): Membership {
+export function clusterMembership (io: Server, bus: ClusterBus, subscriptionsSettled: (rooms: readonly string[]) => Promise<void>): Membership {
   const sockets = io.of('/').sockets
-  // the sharded adapter subscribes to a channel per room, asynchronously: a join is visible to the other
-  // nodes once those subscriptions are answered
-  const settled = subscriptionsSettled ?? (async () => {})
   return {
     async apply (change) {
       applyLocal(io, change)
+      // the sharded adapter subscribes to a channel per room, asynchronously: a join is visible to the
+      // other nodes once those subscriptions are answered
+      const settled = subscriptionsSettled(change.op === 'join' ? change.rooms : [])
       // A socket lives on one node: a change addressed only to sockets of this node is complete here
       // (no round trip, and it works while Redis is down).
-      if (change.sources.every((source) => sockets.has(source))) { await settled(); return }
-      await Promise.all([settled(), bus.apply(change)])
+      if (change.sources.every((source) => sockets.has(source))) { await settled; return }
+      await Promise.all([settled, bus.apply(change)])
     },
     async members (room) {
       if (sockets.has(room)) return [room]

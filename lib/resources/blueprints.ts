@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type TObject, type TSchema, type Static } from '@sinclair/typebox'
 import { FASTIFY_REGISTER_KEYS } from '../options.js'
 import { unknownOption } from '../common/values.js'
@@ -7,8 +7,22 @@ import type { Resource } from './resource.js'
 import { memoryStore, type Store } from './store.js'
 import { findCriteria, type FindQuerystring } from './criteria.js'
 import {
-  FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID, FST_SOCKETS_BLUEPRINT_NO_PLUGIN, FST_SOCKETS_RECORD_NOT_FOUND
+  FST_SOCKETS_BLUEPRINT_OPTIONS_INVALID, FST_SOCKETS_BLUEPRINT_NO_PLUGIN, FST_SOCKETS_RECORD_NOT_FOUND, FST_SOCKETS_CLUSTER_UNAVAILABLE
 } from '../errors.js'
+
+/**
+ * The response header of a blueprint mutation whose write committed but whose publish failed (the
+ * cluster became unavailable, or a node did not acknowledge): its value is the error code, e.g.
+ * `FST_SOCKETS_CLUSTER_UNAVAILABLE`. The status and body are the write's; other sockets may not have
+ * heard of it, so clients that care re-fetch. Set it from your own routes the same way.
+ *
+ * @example
+ * ```ts
+ * const jwr = await socket.post('/user', { name: 'ada' })
+ * if (jwr.headers[PUBLISH_ERROR_HEADER] !== undefined) await refreshUsers() // stored; others may not know yet
+ * ```
+ */
+export const PUBLISH_ERROR_HEADER = 'fastify-sockets-publish-error'
 
 /**
  * Options of the blueprints plugin: REST + realtime routes for one resource.
@@ -155,6 +169,27 @@ const plugin: FastifyPluginAsync<BlueprintOptions> = async function blueprints (
     return rest
   }
 
+  // A mutation writes, then publishes; its answer must never say "failed" for a write that happened. So
+  // nothing is written while this node knows the cluster is unavailable (503, safe to retry), and a
+  // publish that fails after the write still answers the write's success, with the loss logged and
+  // named in PUBLISH_ERROR_HEADER.
+  const cluster = fastify.sockets.cluster
+  function refuseWhileUnavailable (verb: string): void {
+    if (cluster === undefined || cluster.ready) return
+    const status = cluster.status()
+    throw new FST_SOCKETS_CLUSTER_UNAVAILABLE(`${identity} ${verb}`, `${status.reason ?? 'not ready'}; nothing was written`, status.nodes)
+  }
+  async function publishAfterWrite (request: FastifyRequest, reply: FastifyReply, verb: string, publish: () => Promise<void>): Promise<void> {
+    let failure: unknown
+    try { await publish() } catch (err) { failure = err }
+    // a broadcast does not fail: while Redis is away its cross-node copy is dropped or held, which only `ready` tells
+    if (failure === undefined && (cluster === undefined || cluster.ready)) return
+    const code = (failure as { code?: unknown } | undefined)?.code
+    const named = typeof code === 'string' ? code : failure === undefined ? 'FST_SOCKETS_CLUSTER_UNAVAILABLE' : failure instanceof Error ? failure.name : 'Error'
+    request.log.error({ err: failure, code: named, identity }, `fastify-sockets blueprints: ${identity} ${verb} committed, but its publish failed: other sockets may not hear of it`)
+    void reply.header(PUBLISH_ERROR_HEADER, named)
+  }
+
   async function mustFind (id: RecordId): Promise<AnyRecord> {
     const record = await store.findOne(id)
     if (record === undefined) throw new FST_SOCKETS_RECORD_NOT_FOUND(identity, String(id))
@@ -179,35 +214,42 @@ const plugin: FastifyPluginAsync<BlueprintOptions> = async function blueprints (
   })
 
   // create: tells the watchers (not the creator), subscribes them and the creator to the new record.
-  fastify.post<{ Body: AnyRecord }>(path === '' ? '/' : path, { schema: { body: writable, response: { 200: schema } } }, async (request) => {
+  fastify.post<{ Body: AnyRecord }>(path === '' ? '/' : path, { schema: { body: writable, response: { 200: schema } } }, async (request, reply) => {
+    refuseWhileUnavailable('create')
     const record = await store.create(withoutKey(request.body))
     const id = record[primaryKey] as RecordId
-    await resource.subscribe(request, id)
-    await resource.publishCreate(record, { except: except(request) })
+    await publishAfterWrite(request, reply, 'create', async () => {
+      await resource.subscribe(request, id)
+      await resource.publishCreate(record, { except: except(request) })
+    })
     return record
   })
 
   // update (PATCH and PUT, both partial as in Sails): `data` is the changes with the id, `previous` the record before.
   const updateSchema = { params, body: Type.Partial(writable), response: { 200: schema } }
-  async function update (request: FastifyRequest<{ Params: { id: RecordId }, Body: AnyRecord }>): Promise<AnyRecord> {
+  async function update (request: FastifyRequest<{ Params: { id: RecordId }, Body: AnyRecord }>, reply: FastifyReply): Promise<AnyRecord> {
+    refuseWhileUnavailable('update')
     const id = request.params.id
     const changes = withoutKey(request.body)
     const previous = await mustFind(id)
     const record = await store.update(id, changes)
     if (record === undefined) throw new FST_SOCKETS_RECORD_NOT_FOUND(identity, String(id))
-    await resource.subscribe(request, id)
-    await resource.publishUpdate(id, { ...changes, [primaryKey]: id }, { previous, except: except(request) })
+    await publishAfterWrite(request, reply, 'update', async () => {
+      await resource.subscribe(request, id)
+      await resource.publishUpdate(id, { ...changes, [primaryKey]: id }, { previous, except: except(request) })
+    })
     return record
   }
   fastify.patch(`${path}/:id`, { schema: updateSchema }, update)
   fastify.put(`${path}/:id`, { schema: updateSchema }, update)
 
   // destroy: tells the subscribers, then empties the record's room (the requester is unsubscribed with everyone).
-  fastify.delete(`${path}/:id`, { schema: { params, response: { 200: schema } } }, async (request: IdRequest) => {
+  fastify.delete(`${path}/:id`, { schema: { params, response: { 200: schema } } }, async (request: IdRequest, reply) => {
+    refuseWhileUnavailable('destroy')
     const id = request.params.id
     const previous = await store.destroy(id)
     if (previous === undefined) throw new FST_SOCKETS_RECORD_NOT_FOUND(identity, String(id))
-    await resource.publishDestroy(id, { previous, except: except(request) })
+    await publishAfterWrite(request, reply, 'destroy', async () => { await resource.publishDestroy(id, { previous, except: except(request) }) })
     return previous
   })
 }
@@ -218,7 +260,10 @@ Object.defineProperty(plugin, Symbol.for('fastify.display-name'), { value: 'fast
  * REST + realtime routes for one resource over a `Store` (Sails v1 blueprints): `GET /<identity>`,
  * `GET /<identity>/:id`, `POST /<identity>`, `PATCH` and `PUT /<identity>/:id`, `DELETE /<identity>/:id`.
  * Register it after fastify-sockets, once per resource. Socket requests subscribe as in Sails; every
- * mutation (socket or HTTP) publishes before it answers, skipping the requesting socket.
+ * mutation (socket or HTTP) publishes before it answers, skipping the requesting socket. With the cluster
+ * option, a mutation is refused (503 `FST_SOCKETS_CLUSTER_UNAVAILABLE`, nothing written) while this node
+ * is not ready; one whose publish fails after its write answers the write's result with the
+ * `fastify-sockets-publish-error` header (`PUBLISH_ERROR_HEADER`).
  *
  * @example
  * ```ts

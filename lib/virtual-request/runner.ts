@@ -32,6 +32,8 @@ export class VirtualRequests {
   readonly #contexts = new Set<SocketContext>()
   #inFlight = 0
   #closing = false
+  // Set while close() waits for the requests in flight: called when the last one is answered.
+  #idle: (() => void) | undefined
 
   constructor (deps: VirtualRequestDeps) {
     this.#deps = deps
@@ -77,9 +79,20 @@ export class VirtualRequests {
     return function onDisconnect (this: Socket): void { requests.#onDisconnect(contextOfSocket(this)) }
   })()
 
-  /** Stops taking requests; answers every pending one with 503 so no client waits on a closing server. */
-  close (): void {
+  /**
+   * Stops taking requests (new ones get 503 at once) and lets those in flight finish for up to `graceMs`,
+   * as Fastify lets HTTP requests in flight finish: what committed is answered with its real result. The
+   * ones still running then get 503 and an aborted `request.signal`.
+   */
+  async close (graceMs: number): Promise<void> {
     this.#closing = true
+    if (this.#inFlight > 0 && graceMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs)
+        this.#idle = () => { clearTimeout(timer); resolve() }
+      })
+      this.#idle = undefined
+    }
     for (const ctx of this.#contexts) {
       for (const pending of ctx.pending) {
         this.#answer(pending, errorJwr(new FST_SOCKETS_SERVER_CLOSING()))
@@ -169,6 +182,7 @@ export class VirtualRequests {
     if (pending.ctx.pending.delete(pending)) this.#inFlight--
     // A socket that left gets no ack: there is nobody to read it.
     if (pending.ack !== undefined && pending.ctx.connected) pending.ack(jwr)
+    if (this.#inFlight === 0) this.#idle?.()
   }
 
   /** Tells the route its client no longer waits: Fastify aborts request.signal and runs onRequestAbort hooks. */
@@ -191,5 +205,6 @@ export class VirtualRequests {
       this.#abort(pending)
     }
     ctx.pending.clear()
+    if (this.#inFlight === 0) this.#idle?.()
   }
 }

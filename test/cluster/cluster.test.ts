@@ -26,6 +26,7 @@ t.test('cluster options are validated up front', async (t) => {
     ['timeout zero', { redis: { url: 'redis://127.0.0.1:1' }, timeout: 0 }],
     ['timeout not integer', { redis: { url: 'redis://127.0.0.1:1' }, timeout: 1.5 }],
     ['heartbeatTimeout <= interval', { redis: { url: 'redis://127.0.0.1:1' }, heartbeatInterval: 1000, heartbeatTimeout: 1000 }],
+    ['heartbeatTimeout < 3 intervals', { redis: { url: 'redis://127.0.0.1:1' }, heartbeatInterval: 1000, heartbeatTimeout: 2999 }],
     ['readyTimeout negative', { redis: { url: 'redis://127.0.0.1:1' }, readyTimeout: -1 }]
   ]
   for (const [name, cluster] of bad) {

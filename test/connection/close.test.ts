@@ -20,13 +20,13 @@ t.test('fastify.close() disconnects sockets and awaits socket.io', async (t) => 
   t.equal(app.server.listening, false)
 })
 
-t.test('requests in flight when the server closes are answered 503', async (t) => {
+t.test('requests still in flight when closeGrace ends are answered 503', async (t) => {
   let release!: () => void
   const gate = new Promise<void>((resolve) => { release = resolve })
   let aborted = false
   let entered!: () => void
   const inHandler = new Promise<void>((resolve) => { entered = resolve })
-  const app = await buildApp(t, {}, (app) => {
+  const app = await buildApp(t, { closeGrace: 100 }, (app) => {
     app.get('/slow', async (request) => {
       request.signal.addEventListener('abort', () => { aborted = true })
       entered()

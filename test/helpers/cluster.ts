@@ -1,14 +1,16 @@
 import Fastify, { type FastifyInstance } from 'fastify'
+import { Writable } from 'node:stream'
 import { createClient } from 'redis'
+import type { Socket as ClientSocket } from 'socket.io-client'
 import fastifySockets from '../../lib/index.js'
 import type { ClusterOptions } from '../../lib/index.js'
-import { buildApp, waitFor, type Teardown } from './app.js'
+import { buildApp, nextEvent, waitFor, type Teardown } from './app.js'
 
 export { waitFor }
 import type { RedisServer } from './redis.js'
 
-/** One node of a test cluster: a Fastify app with the plugin's cluster option on the given Redis. */
-export async function buildNode (t: Teardown, redis: RedisServer, cluster: Partial<ClusterOptions> = {},
+/** One node of a test cluster: a Fastify app with the plugin's cluster option on the given Redis (or proxy). */
+export async function buildNode (t: Teardown, redis: { readonly url: string }, cluster: Partial<ClusterOptions> = {},
   setup?: (app: FastifyInstance) => void | Promise<void>): Promise<FastifyInstance> {
   return await buildApp(t, { cluster: { redis: { url: redis.url }, ...cluster } }, setup)
 }
@@ -37,4 +39,72 @@ Promise<{ node: FastifyInstance, silence: () => void }> {
   await node.register(fastifySockets, { cluster: { ...cluster, redis: { pubClient, subClient } } })
   await converged([...peers, node])
   return { node, silence: () => { pubClient.destroy(); subClient.destroy() } }
+}
+
+/** Every unhandled rejection or uncaught exception while a test runs is collected (the test asserts none). */
+export function watchProcess (t: Teardown): unknown[] {
+  const problems: unknown[] = []
+  const onProblem = (err: unknown): void => { problems.push(err) }
+  process.on('unhandledRejection', onProblem)
+  process.on('uncaughtException', onProblem)
+  t.teardown(() => {
+    process.off('unhandledRejection', onProblem)
+    process.off('uncaughtException', onProblem)
+  })
+  return problems
+}
+
+/** A cluster log line, as pino writes it. */
+export interface ClusterLogLine { level: number, msg: string, suppressed?: number, [key: string]: unknown }
+
+/** A logger stream that keeps the plugin's log lines containing `marker` (pino JSON) for counting. */
+export function logSink (marker = 'fastify-sockets cluster'): { lines: ClusterLogLine[], stream: Writable } {
+  const lines: ClusterLogLine[] = []
+  const stream = new Writable({
+    write (chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) {
+        if (line.includes(marker)) lines.push(JSON.parse(line) as ClusterLogLine)
+      }
+      done()
+    }
+  })
+  return { lines, stream }
+}
+
+/** Broadcasts of a race() that the socket never received, by sending node. */
+export interface Misses { fromA: number, fromB: number }
+
+/**
+ * The race Sails documents as "volatile": `rounds` rounds of `change(room)` then at once a broadcast to
+ * `room`, alternately from B (even rounds) and A (odd rounds); returns how many of those broadcasts the
+ * socket on B never received. The end is known by a marker from each node, which arrives after every
+ * earlier broadcast of that node (per-sender order, one channel); with `allExpected` (rooms on several
+ * Redis Cluster shards have no order between them) it is known when every broadcast arrived, and a
+ * miss fails the wait at its deadline.
+ */
+export async function race (rounds: number, a: FastifyInstance, b: FastifyInstance, client: ClientSocket, label: string,
+  change: (room: string) => Promise<void> | void, allExpected = false): Promise<Misses> {
+  const received = new Set<number>()
+  const onRace = (n: number): void => { received.add(n) }
+  client.on('race', onRace)
+  for (let i = 0; i < rounds; i++) {
+    const room = `${label}:${i}`
+    await change(room)
+    const from = i % 2 === 0 ? b : a
+    from.sockets.broadcast(room, 'race', i)
+  }
+  if (allExpected) {
+    await waitFor(() => received.size === rounds, `all ${rounds} ${label} broadcasts`).catch(() => {})
+  } else {
+    const markers = [nextEvent(client, `done-a-${label}`, 10_000), nextEvent(client, `done-b-${label}`, 10_000)]
+    a.sockets.emit(client.id as string, `done-a-${label}`, 1)
+    b.sockets.emit(client.id as string, `done-b-${label}`, 1)
+    await Promise.all(markers)
+  }
+  client.off('race', onRace)
+  const misses = { fromA: 0, fromB: 0 }
+  for (let i = 0; i < rounds; i++) {
+    if (!received.has(i)) { if (i % 2 === 0) misses.fromB++; else misses.fromA++ }
+  }
+  return misses
 }

@@ -8,6 +8,8 @@ import type { Teardown } from './app.js'
 
 /** Where the tests look for redis-server (REDIS_SERVER overrides). */
 export const REDIS_SERVER_BIN = process.env.REDIS_SERVER ?? '/usr/bin/redis-server'
+/** Where the Redis Cluster tests look for redis-cli (REDIS_CLI overrides); it creates the cluster. */
+export const REDIS_CLI_BIN = process.env.REDIS_CLI ?? '/usr/bin/redis-cli'
 
 /**
  * Whether Redis tests can run. When the binary is missing they skip with a loud reason, unless
@@ -18,6 +20,16 @@ export function redisSkipReason (): string | false {
   const reason = `redis-server not found at ${REDIS_SERVER_BIN} (install redis-server or set REDIS_SERVER)`
   if (process.env.REQUIRE_REDIS === '1') throw new Error(`REQUIRE_REDIS=1 but ${reason}`)
   process.stderr.write(`\n*** SKIPPING Redis tests: ${reason} ***\n\n`)
+  return `SKIPPED LOUDLY: ${reason}`
+}
+
+/** Like redisSkipReason, for tests that also need redis-cli (a real multi-node Redis Cluster). */
+export function redisClusterSkipReason (): string | false {
+  const server = redisSkipReason()
+  if (server !== false || existsSync(REDIS_CLI_BIN)) return server
+  const reason = `redis-cli not found at ${REDIS_CLI_BIN} (install redis-tools or set REDIS_CLI)`
+  if (process.env.REQUIRE_REDIS === '1') throw new Error(`REQUIRE_REDIS=1 but ${reason}`)
+  process.stderr.write(`\n*** SKIPPING Redis Cluster tests: ${reason} ***\n\n`)
   return `SKIPPED LOUDLY: ${reason}`
 }
 
@@ -34,16 +46,35 @@ export async function freePort (): Promise<number> {
   })
 }
 
-// One inline command over a raw socket; resolves with the reply text ('' on any failure).
-async function command (port: number, line: string): Promise<string> {
+// One inline command over a raw socket (after AUTH when `auth` is given); resolves with the reply text
+// ('' on any failure).
+export async function command (port: number, line: string, auth?: string): Promise<string> {
   return await new Promise((resolve) => {
     const socket = netConnect(port, '127.0.0.1')
+    let text = ''
     const done = (reply: string): void => { socket.destroy(); resolve(reply) }
     socket.setTimeout(500, () => done(''))
     socket.once('error', () => done(''))
-    socket.once('connect', () => socket.write(`${line}\r\n`))
-    socket.once('data', (data) => done(data.toString()))
+    socket.once('connect', () => socket.write(auth === undefined ? `${line}\r\n` : `AUTH ${auth}\r\n${line}\r\n`))
+    socket.on('data', (data) => {
+      text += data.toString()
+      if (auth === undefined) return done(text)
+      // the AUTH reply first, then the command's
+      const end = text.indexOf('\r\n')
+      if (!text.startsWith('+OK')) return done(text)
+      if (end !== -1 && text.length > end + 2) done(text.slice(end + 2))
+    })
   })
+}
+
+/** Options of a test's redis-server. */
+export interface RedisServerOptions {
+  /** A one-node Redis Cluster (cluster mode, every slot on this node): for createCluster() clients. */
+  cluster?: boolean
+  /** More redis-server arguments, e.g. `['--requirepass', 'secret']` or `['--user', 'app', 'on', '>pw', ...]`. */
+  args?: readonly string[]
+  /** What the test's own probes AUTH with: `password`, or `user password`. */
+  auth?: string
 }
 
 /**
@@ -54,18 +85,32 @@ export class RedisServer {
   readonly port: number
   /** A one-node Redis Cluster (cluster mode, every slot on this node): for createCluster() clients. */
   readonly cluster: boolean
+  readonly #opts: RedisServerOptions
+  // a member of a RedisCluster: cluster mode without slots of its own, its nodes.conf kept across restarts
+  readonly #member: boolean
   #child: ChildProcess | undefined
   #exited: Promise<void> = Promise.resolve()
   #dir: string | undefined
 
-  private constructor (port: number, cluster: boolean) {
+  private constructor (port: number, opts: RedisServerOptions, member: boolean) {
     this.port = port
-    this.cluster = cluster
+    this.cluster = opts.cluster ?? false
+    this.#opts = opts
+    this.#member = member
   }
 
   /** Starts a server on a free port and registers its stop in teardown. */
-  static async start (t: Teardown, opts: { cluster?: boolean } = {}): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), opts.cluster ?? false)
+  static async start (t: Teardown, opts: RedisServerOptions = {}): Promise<RedisServer> {
+    return await RedisServer.#create(t, opts, false)
+  }
+
+  /** A member of a multi-node Redis Cluster (see RedisCluster). */
+  static async member (t: Teardown): Promise<RedisServer> {
+    return await RedisServer.#create(t, {}, true)
+  }
+
+  static async #create (t: Teardown, opts: RedisServerOptions, member: boolean): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), opts, member)
     t.teardown(() => {
       server.kill()
       if (server.#dir !== undefined) rmSync(server.#dir, { recursive: true, force: true })
@@ -86,11 +131,13 @@ export class RedisServer {
   async start (): Promise<void> {
     if (this.#child !== undefined) throw new Error('redis-server already running')
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--protected-mode', 'no', '--loglevel', 'warning']
-    if (this.cluster) {
+      '--protected-mode', 'no', '--loglevel', 'warning', ...this.#opts.args ?? []]
+    if (this.cluster || this.#member) {
       this.#dir ??= mkdtempSync(join(tmpdir(), 'fastify-sockets-redis-'))
-      rmSync(join(this.#dir, 'nodes.conf'), { force: true })
+      // a member comes back as the same node, with its slots; a one-node cluster starts afresh
+      if (!this.#member) rmSync(join(this.#dir, 'nodes.conf'), { force: true })
       args.push('--cluster-enabled', 'yes', '--dir', this.#dir, '--cluster-config-file', 'nodes.conf')
+      if (this.#member) args.push('--cluster-node-timeout', '1000')
     }
     const child = spawn(REDIS_SERVER_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
@@ -100,7 +147,7 @@ export class RedisServer {
     const deadline = Date.now() + 10_000
     while (Date.now() < deadline) {
       if (child.exitCode !== null) break
-      if ((await command(this.port, 'PING')).startsWith('+PONG')) {
+      if ((await command(this.port, 'PING', this.#opts.auth)).startsWith('+PONG')) {
         if (!this.cluster) return
         await command(this.port, 'CLUSTER ADDSLOTSRANGE 0 16383')
         if ((await command(this.port, 'CLUSTER INFO')).includes('cluster_state:ok')) return
@@ -121,5 +168,21 @@ export class RedisServer {
     const child = this.#child
     this.#child = undefined
     if (child?.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL')
+  }
+
+  /** SIGSTOPs the server by its pid: connections stay up, nothing is answered (a stalled Redis). */
+  pause (): void {
+    this.#signal('SIGSTOP')
+  }
+
+  /** SIGCONTs a paused server: it answers what it was sent meanwhile. */
+  resume (): void {
+    this.#signal('SIGCONT')
+  }
+
+  #signal (signal: NodeJS.Signals): void {
+    const pid = this.#child?.pid
+    if (pid === undefined || this.#child?.exitCode !== null) throw new Error('redis-server is not running')
+    process.kill(pid, signal)
   }
 }

@@ -113,6 +113,7 @@ const BAD: Record<string, unknown[]> = {
   allowNoOrigin: ['no', 0, 1],
   allowRequest: [true, {}, 'fn'],
   requestTimeout: [0, -1, 1.5, '30s', MAX_TIMER_MS + 1, Number.NaN, Infinity],
+  closeGrace: [-1, 1.5, '5s', MAX_TIMER_MS + 1, 30_001],
   maxMessageSize: [0, -1, 1.5, '1', MAX_TIMER_MS + 1],
   maxInFlight: [0, 1_000_001, 2.5, '8'],
   maxRoomsPerSocket: [0, 1_000_001, true],
@@ -164,8 +165,8 @@ t.test('resolveCluster applies every default', async (t) => {
   t.same(Object.keys(resolved).sort(), [...Object.keys(CLUSTER_DEFAULTS), 'redis', 'nodeId'].sort(), 'nothing more, nothing less')
   t.ok(Object.isFrozen(resolved) && Object.isFrozen(resolved.redis), 'the result is frozen, redis too')
   t.not(resolved.redis, URL_ONLY.redis, 'a copy of the redis option')
-  const given = resolveCluster({ ...URL_ONLY, sharded: true, subscriptionMode: 'static', key: 'app.1', nodeId: 'node:a', timeout: 1, heartbeatInterval: 10, heartbeatTimeout: 11, readyTimeout: 0, requireReady: false })
-  t.same({ ...given }, { redis: URL_ONLY.redis, sharded: true, subscriptionMode: 'static', key: 'app.1', nodeId: 'node:a', timeout: 1, heartbeatInterval: 10, heartbeatTimeout: 11, readyTimeout: 0, requireReady: false },
+  const given = resolveCluster({ ...URL_ONLY, sharded: true, subscriptionMode: 'static', key: 'app.1', nodeId: 'node:a', timeout: 1, heartbeatInterval: 10, heartbeatTimeout: 30, readyTimeout: 0, requireReady: false })
+  t.same({ ...given }, { redis: URL_ONLY.redis, sharded: true, subscriptionMode: 'static', key: 'app.1', nodeId: 'node:a', timeout: 1, heartbeatInterval: 10, heartbeatTimeout: 30, readyTimeout: 0, requireReady: false },
     'every valid value given is kept, the bounds included')
   t.equal(resolveCluster({ redis: { url: 'rediss://h:1' }, timeout: MAX_TIMER_MS }).timeout, MAX_TIMER_MS, 'rediss:// and the longest timer')
 })
@@ -195,8 +196,8 @@ t.test('every bad value of every cluster option is refused, null included', asyn
   for (const input of [undefined, null, 'x', []]) t.throws(() => resolveCluster(input), { ...INVALID, message: /cluster must be an object/ }, describe(input))
   t.throws(() => resolveCluster({ ...URL_ONLY, bogus: 1 }), { ...INVALID, message: /unknown option 'cluster\.bogus'/ })
   t.throws(() => resolveCluster({ ...URL_ONLY, subscriptionMode: 'static' }), { ...INVALID, message: /sharded adapter only/ })
-  t.throws(() => resolveCluster({ ...URL_ONLY, heartbeatInterval: 1000, heartbeatTimeout: 1000 }), { ...INVALID, message: /greater than cluster\.heartbeatInterval/ })
-  t.throws(() => resolveCluster({ ...URL_ONLY, heartbeatInterval: 5000 }), { ...INVALID, message: /greater than/ }, 'against the default timeout too')
+  t.throws(() => resolveCluster({ ...URL_ONLY, heartbeatInterval: 1000, heartbeatTimeout: 2999 }), { ...INVALID, message: /at least 3 × cluster\.heartbeatInterval/ })
+  t.throws(() => resolveCluster({ ...URL_ONLY, heartbeatInterval: 1001 }), { ...INVALID, message: /at least 3 ×/ }, 'against the default timeout too')
   const closed = createClient({ url: 'redis://127.0.0.1:1' })
   t.throws(() => resolveCluster({ redis: { pubClient: closed, subClient: closed.duplicate() } }), { ...INVALID, message: /must be connected/ })
 })

@@ -1,0 +1,163 @@
+import type { ServerOptions } from 'socket.io'
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter'
+import type { ResolvedClusterOptions } from './options.js'
+
+// The socket.io adapter a cluster runs on, built in this one place, and guarded: Redis is a trust
+// boundary, and the adapters trust what arrives on their channels. In @socket.io/redis-adapter 8.3.0 a
+// message that fails to decode, or decodes to an unexpected shape, throws inside the node-redis listener
+// (which leaves the client's reply decoder mid-message: that node hears nothing more, while its
+// connection looks healthy) or rejects inside an async handler whose promise nobody holds (an
+// unhandled rejection: the process dies). Every handler Redis messages reach is therefore wrapped: a
+// throw or a rejection drops that one message, is reported, and delivery goes on.
+
+type AdapterFactory = NonNullable<ServerOptions['adapter']>
+type Handler = (...args: unknown[]) => unknown
+
+/** The adapters the cluster can run on. */
+export type AdapterKind = 'pubsub' | 'sharded'
+
+/** A message an adapter could not handle: what it was (channel, size, first bytes) and why. */
+export interface DroppedMessage {
+  channel: string
+  bytes: number
+  /** Hex of the first 16 bytes. */
+  head: string
+  reason: string
+}
+
+interface HandlerSpec {
+  /** The adapter's method every Redis message of its channels reaches (private to the adapter). */
+  readonly name: string
+  /** Positions of the channel and the message among its arguments. */
+  readonly channel: number
+  readonly message: number
+  /**
+   * How a message the adapter itself drops in silence (it fails to decode) is told apart, so it is reported
+   * too: `decoded` names the methods a decoded message goes on to; `precheck` decodes it first, as the
+   * adapter does (only for channels that carry no broadcasts: it costs a second decode).
+   */
+  readonly decoded?: readonly string[]
+  readonly precheck?: true
+}
+
+interface AdapterSpec {
+  readonly create: (pub: unknown, sub: unknown, opts: ResolvedClusterOptions) => (nsp: unknown) => object
+  readonly handlers: readonly HandlerSpec[]
+}
+
+const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
+  pubsub: {
+    create: (pub, sub, opts) => createAdapter(pub, sub, { key: opts.key, requestsTimeout: opts.timeout, publishOnSpecificResponseChannel: true }),
+    // onmessage: the broadcast channel (pattern subscription); onrequest: request and response channels (async)
+    handlers: [{ name: 'onmessage', channel: 1, message: 2 }, { name: 'onrequest', channel: 0, message: 1, precheck: true }]
+  },
+  sharded: {
+    create: (pub, sub, opts) => createShardedAdapter(pub, sub, { channelPrefix: opts.key, subscriptionMode: opts.subscriptionMode }),
+    // onMessage and onResponse are the adapter's documented hooks for its subclasses
+    handlers: [{ name: 'onRawMessage', channel: 1, message: 0, decoded: ['onMessage', 'onResponse'] }]
+  }
+}
+
+// Event names socket.io reserves; a server-side emit naming one (which socket.io refuses to send, but not
+// to receive) would run the app's 'connection' listeners with a forged argument.
+const RESERVED_EVENTS = new Set(['connect', 'connection', 'new_namespace', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'])
+
+/**
+ * The channel an adapter subscribes to when a room of this node is created (a join waits for that
+ * subscription before it counts as visible to the other nodes); undefined when rooms have none.
+ */
+export function roomChannel (kind: AdapterKind, opts: ResolvedClusterOptions): ((room: string) => string) | undefined {
+  // ShardedRedisAdapter.dynamicChannel(), namespace '/'
+  if (kind === 'sharded' && opts.subscriptionMode !== 'static') return (room) => `${opts.key}#/#${room}#`
+  return undefined
+}
+
+/** The adapter a cluster's options ask for. */
+export function adapterKind (opts: ResolvedClusterOptions): AdapterKind {
+  return opts.sharded ? 'sharded' : 'pubsub'
+}
+
+function describeDrop (args: unknown[], spec: HandlerSpec, reason: string): DroppedMessage {
+  const raw = args[spec.message]
+  const message = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))
+  return { channel: String(args[spec.channel]).slice(0, 200), bytes: message.length, head: message.subarray(0, 16).toString('hex'), reason }
+}
+
+function reasonOf (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+// Decodes as @socket.io/redis-adapter does (JSON when it starts with '{', else its parser); why not, or undefined.
+function undecodable (raw: unknown, parser: { decode?: (raw: unknown) => unknown } | undefined): string | undefined {
+  if (!Buffer.isBuffer(raw) || typeof parser?.decode !== 'function') return undefined
+  let value: unknown
+  try {
+    value = raw[0] === 0x7b ? JSON.parse(raw.toString()) : parser.decode(raw)
+  } catch (err) {
+    return `undecodable: ${reasonOf(err)}`
+  }
+  return value !== null && typeof value === 'object' ? undefined : `not an object (${value === null ? 'null' : typeof value})`
+}
+
+/**
+ * Builds the socket.io adapter of `kind` over the (guarded) clients, with every Redis message handler
+ * wrapped so that a message it cannot handle is dropped and reported through `onDrop`, never thrown.
+ * @throws Error when the installed adapter no longer has a handler by the expected name (an upgrade
+ * must not silently leave it unguarded)
+ */
+export function clusterAdapter (kind: AdapterKind, pub: unknown, sub: unknown, opts: ResolvedClusterOptions,
+  onDrop: (dropped: DroppedMessage) => void): AdapterFactory {
+  const spec = ADAPTERS[kind]
+  const make = spec.create(pub, sub, opts)
+  // socket.io calls it with `new` (a function returning an object, as the adapter's own factories are)
+  const factory = function guardedAdapter (nsp: unknown): object {
+    const adapter = make(nsp) as Record<string, unknown>
+    for (const handler of spec.handlers) {
+      const original = method(adapter, handler.name, kind)
+      let reached = false
+      for (const name of handler.decoded ?? []) {
+        const next = method(adapter, name, kind)
+        adapter[name] = function decoded (this: unknown, ...args: unknown[]): unknown { reached = true; return next.apply(this, args) }
+      }
+      // An own property shadows the prototype's method: the adapter's listeners call this.<name>(...).
+      adapter[handler.name] = function guarded (this: unknown, ...args: unknown[]): unknown {
+        try {
+          if (handler.precheck === true) {
+            const problem = undecodable(args[handler.message], adapter.parser as { decode?: (raw: unknown) => unknown } | undefined)
+            if (problem !== undefined) { onDrop(describeDrop(args, handler, problem)); return undefined }
+          }
+          reached = false
+          const result = original.apply(this, args)
+          if (handler.decoded !== undefined && !reached) onDrop(describeDrop(args, handler, 'undecodable'))
+          if (result instanceof Promise) return result.catch((err: unknown) => { onDrop(describeDrop(args, handler, reasonOf(err))) })
+          return result
+        } catch (err) {
+          onDrop(describeDrop(args, handler, reasonOf(err)))
+          return undefined
+        }
+      }
+    }
+    guardServerSideEmit(nsp as Record<string, unknown>, onDrop)
+    return adapter
+  }
+  return factory as unknown as AdapterFactory
+}
+
+function method (adapter: Record<string, unknown>, name: string, kind: AdapterKind): Handler {
+  const fn = adapter[name]
+  if (typeof fn !== 'function') throw new Error(`fastify-sockets: the ${kind} adapter has no ${name}() to guard`)
+  return fn as Handler
+}
+
+function guardServerSideEmit (nsp: Record<string, unknown>, onDrop: (dropped: DroppedMessage) => void): void {
+  const original = nsp._onServerSideEmit
+  if (typeof original !== 'function') throw new Error('fastify-sockets: socket.io namespaces have no _onServerSideEmit() to guard')
+  nsp._onServerSideEmit = function guarded (this: unknown, args: unknown): void {
+    if (!Array.isArray(args) || typeof args[0] !== 'string' || RESERVED_EVENTS.has(args[0])) {
+      const name = Array.isArray(args) ? String(args[0]).slice(0, 64) : typeof args
+      onDrop({ channel: 'server-side emit', bytes: 0, head: '', reason: `not an emit of an unreserved event name (${name})` })
+      return
+    }
+    (original as Handler).call(this, args)
+  }
+}
