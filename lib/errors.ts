@@ -32,6 +32,9 @@ export const FST_SOCKETS_SERVER_CLOSING = createError(
   'FST_SOCKETS_SERVER_CLOSING', 'The server is closing', 503)
 export const FST_SOCKETS_DISPATCH_FAILED = createError<[string]>(
   'FST_SOCKETS_DISPATCH_FAILED', 'The socket request could not be dispatched: %s', 500)
+/** Logged, never answered: the answer that set the cookie reached its socket; the socket's jar did not keep it. */
+export const FST_SOCKETS_COOKIE_REFUSED = createError<[string, string]>(
+  'FST_SOCKETS_COOKIE_REFUSED', "The socket's cookie jar refused cookie '%s': %s", 500)
 
 // ---- fastify.sockets API misuse (thrown or rejected to the calling code) ----
 export const FST_SOCKETS_NOT_SOCKET_REQUEST = createError(

@@ -8,6 +8,8 @@ import { resolveEvents, resolveRooms, type ResolvedRegistry } from './rooms/regi
 import { parseOrigin } from './connection/origins.js'
 import { DEFAULT_CLIENT_PATH, GET_COOKIE_PATH } from './client-support/bundle-routes.js'
 import { resolveCluster, type ClusterOptions, type ResolvedClusterOptions } from './cluster/options.js'
+import { REPLACEABLE_HEADERS, isHeaderName, replaceableProblem } from './virtual-request/headers.js'
+import type { JarLimits } from './virtual-request/cookie-jar.js'
 
 export type { ClusterOptions, RedisClientLike, ResolvedClusterOptions } from './cluster/options.js'
 
@@ -104,8 +106,34 @@ export interface FastifySocketsOptions extends RegistryOptions {
    */
   onDisconnect?: (socket: Socket, reason: string) => void | Promise<void>
   /**
+   * How virtual requests run through Fastify. `'lean'`: on the plugin's own request/response pair through
+   * `fastify.routing`, with Node's checks (the cheap way). `'inject'`: through light-my-request, as
+   * `fastify.inject` runs them, on a real `http.ServerResponse`, for plugins that need what the lean pair
+   * does not emulate (listed in the docs), at several times the CPU per request. Same JWRs, socket context,
+   * deadlines and limits either way.
+   * @default 'lean'
+   */
+  dispatch?: 'lean' | 'inject'
+  /**
+   * Handshake headers that a socket request's own `headers` may replace. Every other header the handshake
+   * has (set by the browser or a proxy in front: `cf-connecting-ip`, `remote-user`, `user-agent`, ...) stays
+   * as the handshake gave it; headers the handshake lacks may be given per request, except the denied ones
+   * (`DENIED_REQUEST_HEADERS`). Leave `authorization` out when a proxy in front authenticates it.
+   * @default ['authorization', 'accept', 'accept-language']
+   */
+  replaceableHeaders?: string[]
+  /**
+   * Each socket's cookie jar: the `set-cookie` of its answers (which never reach the client) is kept
+   * server-side and sent with that socket's later requests, as a browser's jar would, so sessions work over a
+   * socket that connected without a cookie. Bounded per domain (a cookie past a bound is refused with a log
+   * line); dropped on disconnect. `false`: no jar (each request carries the handshake's cookie only, as in Sails).
+   * @default { maxCookiesPerDomain: 50, maxBytesPerDomain: 8192 }
+   */
+  cookieJar?: false | { maxCookiesPerDomain?: number, maxBytesPerDomain?: number }
+  /**
    * socket.io `ServerOptions`, passed through. `allowRequest` belongs to the plugin option of the same name.
-   * @default { allowEIO3: true } (so sails.io.js 1.2.1 clients connect)
+   * socket.io's own client bundle (`/socket.io/socket.io.js`) is not served unless `serveClient: true`.
+   * @default { allowEIO3: true, serveClient: false } (so sails.io.js 1.2.1 clients connect)
    */
   socketio?: Partial<ServerOptions>
   /**
@@ -140,7 +168,10 @@ export const DEFAULTS = Object.freeze({
   reservedRoomPrefixes: Object.freeze([] as string[]),
   onConnection: undefined,
   onDisconnect: undefined,
-  socketio: Object.freeze({ allowEIO3: true }),
+  dispatch: 'lean',
+  replaceableHeaders: REPLACEABLE_HEADERS,
+  cookieJar: Object.freeze({ maxCookiesPerDomain: 50, maxBytesPerDomain: 8192 }),
+  socketio: Object.freeze({ allowEIO3: true, serveClient: false }),
   client: Object.freeze({ path: DEFAULT_CLIENT_PATH, getCookie: true }),
   cluster: undefined,
   events: undefined,
@@ -162,6 +193,9 @@ export interface ResolvedOptions {
   readonly reservedRoomPrefixes: readonly string[]
   readonly onConnection: FastifySocketsOptions['onConnection']
   readonly onDisconnect: FastifySocketsOptions['onDisconnect']
+  readonly dispatch: 'lean' | 'inject'
+  readonly replaceableHeaders: ReadonlySet<string>
+  readonly cookieJar: JarLimits | undefined
   readonly socketio: Readonly<Partial<ServerOptions>>
   /** `events`, `rooms`, `validate`: shapes checked; compiled by the EventRegistry and the RoomRules. */
   readonly registry: ResolvedRegistry
@@ -238,6 +272,39 @@ function resolvePrefixes (value: unknown): readonly string[] {
   return Object.freeze([...prefixes as string[]])
 }
 
+function resolveDispatch (value: unknown): 'lean' | 'inject' {
+  if (value === undefined) return DEFAULTS.dispatch
+  if (value !== 'lean' && value !== 'inject') throw new FST_SOCKETS_OPTIONS_INVALID("dispatch must be 'lean' or 'inject'")
+  return value
+}
+
+function resolveReplaceable (value: unknown): ReadonlySet<string> {
+  const names = value === undefined ? DEFAULTS.replaceableHeaders : value
+  if (!Array.isArray(names)) throw new FST_SOCKETS_OPTIONS_INVALID('replaceableHeaders must be an array of header names')
+  const out = new Set<string>()
+  for (const name of names as unknown[]) {
+    if (!isHeaderName(name)) throw new FST_SOCKETS_OPTIONS_INVALID(`replaceableHeaders entry '${String(name)}' is not a header name`)
+    const lower = name.toLowerCase()
+    const problem = replaceableProblem(lower)
+    if (problem !== undefined) throw new FST_SOCKETS_OPTIONS_INVALID(`replaceableHeaders cannot hold '${lower}': it ${problem}`)
+    out.add(lower)
+  }
+  return out
+}
+
+function resolveCookieJar (input: unknown): JarLimits | undefined {
+  if (input === false) return undefined
+  const jar = input === undefined ? {} : input
+  if (!isPlainObject(jar)) throw new FST_SOCKETS_OPTIONS_INVALID('cookieJar must be false or an object { maxCookiesPerDomain, maxBytesPerDomain }')
+  for (const key of Object.keys(jar)) {
+    if (key !== 'maxCookiesPerDomain' && key !== 'maxBytesPerDomain') throw new FST_SOCKETS_OPTIONS_INVALID(`unknown option 'cookieJar.${key}'`)
+  }
+  return Object.freeze({
+    maxCookiesPerDomain: integer('cookieJar.maxCookiesPerDomain', DEFAULTS.cookieJar.maxCookiesPerDomain, 10_000)(jar.maxCookiesPerDomain),
+    maxBytesPerDomain: integer('cookieJar.maxBytesPerDomain', DEFAULTS.cookieJar.maxBytesPerDomain, 1_048_576)(jar.maxBytesPerDomain)
+  })
+}
+
 function resolveSocketio (value: unknown): Readonly<Partial<ServerOptions>> {
   if (value !== undefined && !isPlainObject(value)) throw new FST_SOCKETS_OPTIONS_INVALID('socketio must be an object of socket.io ServerOptions')
   const socketio = (value ?? {}) as Partial<ServerOptions>
@@ -283,6 +350,9 @@ const CHECKS = {
   reservedRoomPrefixes: resolvePrefixes,
   onConnection: optionalFunction<NonNullable<FastifySocketsOptions['onConnection']>>('onConnection'),
   onDisconnect: optionalFunction<NonNullable<FastifySocketsOptions['onDisconnect']>>('onDisconnect'),
+  dispatch: resolveDispatch,
+  replaceableHeaders: resolveReplaceable,
+  cookieJar: resolveCookieJar,
   socketio: resolveSocketio,
   client: resolveClient,
   cluster: (value: unknown) => value === undefined ? undefined : resolveCluster(value),

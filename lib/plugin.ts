@@ -4,6 +4,7 @@ import { Server } from 'socket.io'
 import { resolveOptions, type FastifySocketsOptions, type ResolvedOptions } from './options.js'
 import { FST_SOCKETS_ALREADY_REGISTERED, FST_SOCKETS_NOT_AT_ROOT } from './errors.js'
 import { VirtualRequests } from './virtual-request/runner.js'
+import { leanDispatcher } from './virtual-request/dispatch.js'
 import { socketContextOf } from './virtual-request/context.js'
 import { EventRegistry } from './rooms/registry.js'
 import { RoomRules } from './rooms/rules.js'
@@ -68,7 +69,16 @@ async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: 
   const log = fastify.log
   const rules = new RoomRules(io, { ...opts, rooms: opts.registry.rooms })
   guardSessions(io, log)
-  const requests = new VirtualRequests({ routing: () => fastify.routing, log, requestTimeout: opts.requestTimeout, maxInFlight: opts.maxInFlight })
+  const routing = (): typeof fastify.routing => fastify.routing
+  const requests = new VirtualRequests({
+    // light-my-request is loaded only by the apps that ask for it
+    dispatch: opts.dispatch === 'inject' ? (await import('./virtual-request/inject.js')).injectDispatcher(routing) : leanDispatcher(routing),
+    replaceableHeaders: opts.replaceableHeaders,
+    cookieJar: opts.cookieJar,
+    log,
+    requestTimeout: opts.requestTimeout,
+    maxInFlight: opts.maxInFlight
+  })
   const onConnection = buildConnectionHook(opts, log)
   if (onConnection !== undefined) io.use(onConnection)
   const onDisconnect = buildDisconnectHook(opts, log)

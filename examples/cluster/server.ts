@@ -22,6 +22,8 @@ export async function buildNode ({ name, redisUrl, logger = false }: NodeOptions
   const app = Fastify({ logger })
   await app.register(fastifySockets, {
     cluster: { redis: { url: redisUrl }, nodeId: name },
+    // the page uses socket.io's own client (/socket.io/socket.io.js), which is served only when asked for
+    socketio: { serveClient: true },
     // Someone left: tell the board how many are still on it. The count is cosmetic: while the cluster cannot
     // count (Redis down, or this node closing, which disconnects every socket) it is skipped, not logged.
     onDisconnect: async () => {

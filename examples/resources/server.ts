@@ -16,7 +16,8 @@ export type User = Static<typeof User>
 
 export async function buildResources () {
   const app = Fastify({ logger: process.env.LOG === '1' })
-  await app.register(fastifySockets)
+  // the page uses socket.io's own client (/socket.io/socket.io.js), which is served only when asked for
+  await app.register(fastifySockets, { socketio: { serveClient: true } })
 
   app.get('/', async (_request, reply) => reply.type('text/html').send(page))
 

@@ -10,6 +10,8 @@ export const LIMITS = Object.freeze({
   headerCount: 64,
   /** Longest value of one header a virtual request gives. */
   headerValueLength: 8192,
+  /** Largest name and value of one cookie a socket's jar keeps (browsers refuse larger ones too). */
+  cookieBytes: 4096,
   /** Deepest nesting of a request envelope (an iterative walk refuses more, so no stack overflow). */
   depth: 32,
   /** Longest room name anywhere (`maxRoomNameLength` caps the names a client may choose below it). */

@@ -5,6 +5,7 @@ import type { ThinnedCount } from '../common/log.js'
 import type { VirtualConnection } from './request.js'
 import type { Abortable } from './dispatch.js'
 import type { JWR } from './jwr.js'
+import type { SocketJar } from './cookie-jar.js'
 
 // The per-socket state of the plugin, and the two ways to reach it: from a socket.io socket, and from
 // the raw request of a virtual request (the channel `request.isSocket` reads and no HTTP input can reach).
@@ -32,6 +33,8 @@ export interface SocketContext {
   connection: VirtualConnection | undefined
   /** Packets dropped without an ack, so the log lines about them thin out. */
   readonly dropped: ThinnedCount
+  /** What the app's answers set as cookies: made on the first that sets one; null when the handshake's host cannot have one. */
+  jar: SocketJar | null | undefined
 }
 
 /** Attaches a context to its socket. */

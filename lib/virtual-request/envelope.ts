@@ -88,9 +88,11 @@ function appendQuery (url: string, data: Record<string, unknown>): string | { re
 
 /**
  * Validates an envelope received on the `verb` event and builds the request parts.
- * `base` are the socket's handshake headers; `handshakeHasCookie` decides whether a per-request cookie may apply.
+ * `base` are the socket's handshake headers; `handshakeHasCookie` decides whether a per-request cookie may apply;
+ * `replaceable` names the handshake headers a request's own may replace.
  */
-export function parseEnvelope (verb: Verb, envelope: unknown, base: Record<string, string>, handshakeHasCookie: boolean): ParseResult {
+export function parseEnvelope (verb: Verb, envelope: unknown, base: Record<string, string>, handshakeHasCookie: boolean,
+  replaceable: ReadonlySet<string>): ParseResult {
   if (!isPlainObject(envelope)) return fail('the request must be an object { method, url, headers, data }')
   const unsafe = findUnsafeKey(envelope)
   if (unsafe !== undefined) return fail(`the request holds ${unsafe}`)
@@ -109,7 +111,7 @@ export function parseEnvelope (verb: Verb, envelope: unknown, base: Record<strin
   const given = envelope.headers
   if (given !== undefined && given !== null) {
     if (!isPlainObject(given)) return fail('headers must be an object of strings')
-    const problem = mergeRequestHeaders(headers, given, handshakeHasCookie)
+    const problem = mergeRequestHeaders(headers, base, given, handshakeHasCookie, replaceable)
     if (problem !== undefined) return fail(problem)
   }
 

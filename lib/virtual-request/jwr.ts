@@ -1,7 +1,13 @@
 import { STATUS_CODES } from 'node:http'
 import type { DispatchOutput } from './dispatch.js'
+import { decodeBody } from './body.js'
 
-/** The JSON WebSocket Response a socket receives as the ack of a virtual request (sails.io.js shape). */
+/**
+ * The JSON WebSocket Response a socket receives as the ack of a virtual request (sails.io.js shape).
+ * `body` is the parsed JSON of a JSON answer, the decoded text of a text answer, the bytes (a Buffer on the
+ * server and in Node clients, an ArrayBuffer in browsers) of any other answer, and `undefined` when the
+ * answer has no body.
+ */
 export interface JWR<Body = unknown> {
   body: Body
   statusCode: number
@@ -21,10 +27,16 @@ export function errorJwr (err: CodedError): JWR {
   }
 }
 
-// set-cookie never reaches the socket (as in Sails); the others describe the HTTP connection, not the answer.
+// set-cookie never reaches the socket (as in Sails; the socket's cookie jar keeps it); the others describe
+// the HTTP connection, not the answer.
 const HIDDEN_RESPONSE_HEADERS = new Set(['set-cookie', 'connection', 'keep-alive', 'transfer-encoding'])
 
-/** The JWR of a finished virtual response: its headers less the hidden ones, a JSON body parsed. */
+/**
+ * The JWR of a finished virtual response: its headers less the hidden ones, its body decoded by content type.
+ * `content-length` is the byte length of the body as HTTP sends it (what Fastify declared for a serialised
+ * answer, counted for streams, raw writes and bytes); an answer without a body keeps what the route declared
+ * (a HEAD answer states the length of the GET's).
+ */
 export function jwrOfResponse (res: DispatchOutput): JWR {
   const headers: Record<string, string | string[]> = {}
   for (const name in res.headers) {
@@ -33,10 +45,10 @@ export function jwrOfResponse (res: DispatchOutput): JWR {
     if (typeof value === 'string' || Array.isArray(value)) headers[name] = value as string | string[]
     else if (value !== undefined) headers[name] = String(value)
   }
-  let body: unknown = res.payload
   const type = headers['content-type']
-  if (typeof type === 'string' && type.includes('json') && res.payload.length > 0) {
-    try { body = JSON.parse(res.payload) } catch { /* not JSON after all: keep the text */ }
-  }
+  const declared = headers['content-length']
+  const known = typeof declared === 'string' ? Number(declared) : NaN
+  const { body, bytes } = decodeBody(typeof type === 'string' ? type : undefined, res.body, Number.isSafeInteger(known) ? known : undefined)
+  if (body !== undefined && bytes !== known) headers['content-length'] = String(bytes)
   return { body, statusCode: res.statusCode, headers }
 }

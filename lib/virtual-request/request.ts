@@ -51,6 +51,12 @@ export class VirtualIncoming extends Readable {
   readonly httpVersionMajor = 1
   readonly httpVersionMinor = 1
   readonly trailers: Record<string, string> = {}
+  readonly rawTrailers: string[] = []
+  /** A request, not a response: as on IncomingMessage, these are null. */
+  readonly statusCode = null
+  readonly statusMessage = null
+  readonly upgrade = false
+  readonly joinDuplicateHeaders = false
   aborted = false
   complete = true
   readonly [kSocketContext]: unknown
@@ -71,6 +77,16 @@ export class VirtualIncoming extends Readable {
   }
 
   get connection (): VirtualConnection { return this.socket }
+  get client (): VirtualConnection { return this.socket }
+
+  /** Every header as a list of its values (a virtual request gives each name once). */
+  get headersDistinct (): Record<string, string[]> {
+    const distinct: Record<string, string[]> = Object.create(null)
+    for (const name of Object.keys(this.headers)) distinct[name] = [this.headers[name] as string]
+    return distinct
+  }
+
+  get trailersDistinct (): Record<string, string[]> { return Object.create(null) }
 
   get rawHeaders (): string[] {
     const raw: string[] = []

@@ -1,20 +1,25 @@
+import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http'
 import { Stream } from 'node:stream'
 import type { VirtualConnection, VirtualIncoming } from './request.js'
+import type { Chunks } from './body.js'
+import {
+  checkChunk, checkHeadersArgument, headerListError, checkNameArgument, checkStatusCode, checkStatusMessage, checkTrailers, headersSentError
+} from './node-checks.js'
 
-// The response side of the virtual HTTP pair: what Fastify and route code use of a ServerResponse.
+// The response side of the virtual HTTP pair: what Fastify and route code use of a ServerResponse, with its
+// argument checks (node-checks.ts). What it knowingly leaves out is listed, with the reasons, in not-emulated.ts.
 
-/** The answer: status, headers (lower-case names, as the route set them) and the body text. */
+type HeaderValue = string | number | string[]
+
+/** The answer: status, headers (lower-case names, as the route set them, trailers added) and the body as written. */
 export interface DispatchOutput {
   statusCode: number
-  headers: Record<string, string | number | string[]>
-  payload: string
+  headers: Record<string, HeaderValue>
+  /** The body as written: UTF-8 strings and Buffers, in order; empty when there is none. */
+  body: Chunks
 }
 
 export type DispatchDone<T> = (token: T, err: Error | undefined, res: DispatchOutput | undefined) => void
-
-function headersSentError (): Error {
-  return Object.assign(new Error('Cannot set headers after they are sent to the client'), { code: 'ERR_HTTP_HEADERS_SENT' })
-}
 
 // The Date header of HTTP answers, computed once a second rather than per request.
 let dateText = ''
@@ -28,6 +33,16 @@ function httpDate (): string {
   return dateText
 }
 
+function checkHeader (name: string, value: unknown): void {
+  validateHeaderName(name)
+  if (Array.isArray(value)) for (const item of value) validateHeaderValue(name, item as string)
+  else validateHeaderValue(name, value as string)
+}
+
+function copyValue (value: unknown): HeaderValue {
+  return Array.isArray(value) ? value.map(String) : value as string | number
+}
+
 /**
  * The raw response: what Fastify (and code that writes `reply.raw` or pipes a stream into it) uses of
  * an http.ServerResponse. Like ServerResponse it is a legacy Stream, not a Writable: `write` takes the
@@ -35,7 +50,7 @@ function httpDate (): string {
  */
 export class VirtualOutgoing<T> extends Stream {
   statusCode = 200
-  statusMessage = ''
+  statusMessage: string | undefined = undefined
   headersSent = false
   sendDate = true
   writable = true
@@ -45,12 +60,19 @@ export class VirtualOutgoing<T> extends Stream {
   destroyed = false
   readonly req: VirtualIncoming
   readonly socket: VirtualConnection
-  readonly #headers: Record<string, string | number | string[]> = Object.create(null)
+  readonly #headers: Record<string, HeaderValue> = Object.create(null)
+  // original spellings, only of names that were not given in lower case (getRawHeaderNames)
+  #rawNames: Record<string, string> | undefined
+  #trailers: Record<string, string> | undefined
   readonly #chunks: Array<string | Buffer> = []
-  readonly #hasBody: boolean
+  #hasBody: boolean
   readonly #done: DispatchDone<T>
   readonly #token: T
   #settled = false
+  // Set once setHeader has been called, as Node's header map is: writeHead then takes its headers one by one
+  #progressive = false
+  #closed = false
+  #errored: Error | null = null
 
   constructor (req: VirtualIncoming, done: DispatchDone<T>, token: T) {
     super()
@@ -64,62 +86,127 @@ export class VirtualOutgoing<T> extends Stream {
   get connection (): VirtualConnection { return this.socket }
   get writableLength (): number { return 0 }
   get writableNeedDrain (): boolean { return false }
+  get writableHighWaterMark (): number { return 16384 }
+  get writableCorked (): number { return 0 }
+  get writableObjectMode (): boolean { return false }
+  get closed (): boolean { return this.#closed }
+  get errored (): Error | null { return this.#errored }
+
+  #store (name: string, value: HeaderValue): void {
+    const key = name.toLowerCase()
+    if (key !== name) (this.#rawNames ??= Object.create(null) as Record<string, string>)[key] = name
+    else if (this.#rawNames !== undefined) delete this.#rawNames[key]
+    this.#headers[key] = value
+  }
 
   setHeader (name: string, value: string | number | readonly string[]): this {
-    if (this.headersSent) throw headersSentError()
-    this.#headers[name.toLowerCase()] = Array.isArray(value) ? [...value as string[]] : value as string | number
+    if (this.headersSent) throw headersSentError('set')
+    validateHeaderName(name)
+    validateHeaderValue(name, value as string)
+    this.#progressive = true
+    this.#store(name, copyValue(value))
+    return this
+  }
+
+  setHeaders (headers: Headers | Map<string, string | number | readonly string[]>): this {
+    if (this.headersSent) throw headersSentError('set')
+    checkHeadersArgument(headers)
+    // As Node does: a Headers object joins set-cookie values when read by name, so they are gathered here.
+    const cookies: string[] = []
+    for (const [name, value] of headers as Iterable<[string, string | number | readonly string[]]>) {
+      if (name === 'set-cookie') cookies.push(...(Array.isArray(value) ? value as string[] : [value as string]))
+      else this.setHeader(name, value)
+    }
+    if (cookies.length > 0) this.setHeader('set-cookie', cookies)
     return this
   }
 
   appendHeader (name: string, value: string | readonly string[]): this {
+    if (this.headersSent) throw headersSentError('append')
+    validateHeaderName(name)
+    validateHeaderValue(name, value as string)
     const key = name.toLowerCase()
     const prior = this.#headers[key]
-    const added = Array.isArray(value) ? value as string[] : [value as string]
-    this.#headers[key] = prior === undefined ? (added.length === 1 ? added[0] as string : [...added]) : [...(Array.isArray(prior) ? prior : [String(prior)]), ...added]
+    if (prior === undefined) return this.setHeader(name, value)
+    const added = Array.isArray(value) ? value.map(String) : [String(value)]
+    this.#headers[key] = [...(Array.isArray(prior) ? prior : [String(prior)]), ...added]
     return this
   }
 
-  getHeader (name: string): string | number | string[] | undefined { return this.#headers[name.toLowerCase()] }
-  getHeaders (): Record<string, string | number | string[]> { return Object.assign(Object.create(null), this.#headers) }
+  getHeader (name: string): HeaderValue | undefined {
+    checkNameArgument(name)
+    return this.#headers[name.toLowerCase()]
+  }
+
+  getHeaders (): Record<string, HeaderValue> { return Object.assign(Object.create(null), this.#headers) }
   getHeaderNames (): string[] { return Object.keys(this.#headers) }
-  hasHeader (name: string): boolean { return this.#headers[name.toLowerCase()] !== undefined }
+  getRawHeaderNames (): string[] { return Object.keys(this.#headers).map((key) => this.#rawNames?.[key] ?? key) }
+
+  hasHeader (name: string): boolean {
+    checkNameArgument(name)
+    return this.#headers[name.toLowerCase()] !== undefined
+  }
 
   removeHeader (name: string): void {
-    if (this.headersSent) throw headersSentError()
-    delete this.#headers[name.toLowerCase()]
+    checkNameArgument(name)
+    if (this.headersSent) throw headersSentError('remove')
+    const key = name.toLowerCase()
+    delete this.#headers[key]
+    if (this.#rawNames !== undefined) delete this.#rawNames[key]
   }
 
   writeHead (statusCode: number, reason?: string | Record<string, unknown> | unknown[], headers?: Record<string, unknown> | unknown[]): this {
-    if (this.headersSent) throw headersSentError()
-    this.statusCode = statusCode
-    if (typeof reason === 'string') this.statusMessage = reason
-    else headers = reason
-    if (Array.isArray(headers)) {
-      // [[name, value], ...] or [name, value, name, value, ...]
-      if (Array.isArray(headers[0])) for (const [name, value] of headers as Array<[string, string]>) this.appendHeader(name, value)
-      else for (let i = 0; i + 1 < headers.length; i += 2) this.appendHeader(String(headers[i]), String(headers[i + 1]))
-    } else if (headers !== undefined && headers !== null) {
-      for (const name of Object.keys(headers)) {
-        const value = headers[name]
-        if (value !== undefined) this.#headers[name.toLowerCase()] = value as string
-      }
+    if (this.headersSent) throw headersSentError('write')
+    const code = checkStatusCode(statusCode)
+    if (typeof reason === 'string') {
+      this.statusMessage = reason
+    } else {
+      this.statusMessage ||= STATUS_CODES[code] ?? 'unknown'
+      headers ??= reason
     }
+    this.statusCode = code
+    if (this.#progressive) {
+      // As Node once setHeader was used: each header goes through setHeader, and those before a refused one stay.
+      for (const [name, value] of headersOf(headers)) if (name !== '') this.setHeader(name, value as string)
+      checkStatusMessage(this.statusMessage as string)
+    } else if (headers === undefined || headers === null || Array.isArray(headers)) {
+      checkStatusMessage(this.statusMessage as string)
+      const given = headersOf(headers)
+      for (const [name, value] of given) checkHeader(name, value)
+      for (const [name, value] of given) this.#store(name, copyValue(value))
+    } else {
+      // As Node otherwise, and what Fastify does on every answer: the status line, then the headers are checked
+      // as they are rendered; a refused one keeps none of them. (No pairs built: this is the hot path.)
+      checkStatusMessage(this.statusMessage as string)
+      const names = Object.keys(headers)
+      for (const name of names) checkHeader(name, headers[name])
+      for (const name of names) this.#store(name, copyValue(headers[name]))
+    }
+    if (code === 204 || code === 304 || (code >= 100 && code <= 199)) this.#hasBody = false
     this.headersSent = true
     return this
   }
 
-  flushHeaders (): void { this.headersSent = true }
+  /** Node's deprecated alias of `writeHead`. */
+  writeHeader (statusCode: number, reason?: string | Record<string, unknown> | unknown[], headers?: Record<string, unknown> | unknown[]): this {
+    return this.writeHead(statusCode, reason, headers)
+  }
+
+  _implicitHeader (): void { this.writeHead(this.statusCode) }
+
+  flushHeaders (): void { if (!this.headersSent) this._implicitHeader() }
 
   write (chunk: string | Uint8Array, encoding?: BufferEncoding | ((err?: Error | null) => void), callback?: (err?: Error | null) => void): boolean {
     if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
+    checkChunk(chunk)
     if (this.writableEnded) {
       const err = Object.assign(new Error('write after end'), { code: 'ERR_STREAM_WRITE_AFTER_END' })
       // reported to whoever listens, never thrown: a late write must not take the process down
       process.nextTick(() => { callback?.(err); if (this.listenerCount('error') > 0) this.emit('error', err) })
       return false
     }
-    this.headersSent = true
-    if (this.#hasBody && this.statusCode !== 204 && this.statusCode !== 304 && chunk !== null && chunk !== undefined) {
+    if (!this.headersSent) this._implicitHeader()
+    if (this.#hasBody && chunk.length > 0) {
       if (typeof chunk === 'string') this.#chunks.push(encoding === undefined || encoding === 'utf8' || encoding === 'utf-8' ? chunk : Buffer.from(chunk, encoding))
       else this.#chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
     }
@@ -133,18 +220,21 @@ export class VirtualOutgoing<T> extends Stream {
       if (typeof callback === 'function') process.nextTick(callback as () => void)
       return this
     }
-    if (chunk !== undefined && chunk !== null) this.write(chunk as string, encoding as BufferEncoding | undefined)
-    this.headersSent = true
+    // as Node: a falsy chunk ('' included) writes nothing
+    if (chunk !== undefined && chunk !== null && chunk !== '' && chunk !== 0 && chunk !== false) this.write(chunk as string, encoding as BufferEncoding | undefined)
+    if (!this.headersSent) this._implicitHeader()
     this.writableEnded = true
     this.finished = true
     this.writable = false
     if (this.sendDate && this.#headers.date === undefined) this.#headers.date = httpDate()
-    const output: DispatchOutput = { statusCode: this.statusCode, headers: this.#headers, payload: this.#text() }
+    if (this.#trailers !== undefined) Object.assign(this.#headers, this.#trailers)
+    const output: DispatchOutput = { statusCode: this.statusCode, headers: this.#headers, body: this.#chunks }
     process.nextTick(() => {
       this.#settle(undefined, output)
       this.writableFinished = true
       if (typeof callback === 'function') (callback as () => void)()
       this.emit('finish')
+      this.#closed = true
       this.emit('close')
     })
     return this
@@ -154,27 +244,39 @@ export class VirtualOutgoing<T> extends Stream {
     if (this.destroyed) return this
     this.destroyed = true
     this.writable = false
+    if (err !== undefined) this.#errored = err
     process.nextTick(() => {
       if (!this.writableFinished) {
         this.#settle(err ?? Object.assign(new Error('response destroyed before completion'), { code: 'ECONNRESET' }), undefined)
       }
       // as on a ServerResponse, a destroy with an error ends in 'close' (no 'error' nobody may be listening for)
+      this.#closed = true
       this.emit('close')
     })
     return this
   }
 
-  addTrailers (): void {}
+  /** Trailers reach the JWR as headers: a socket answer arrives whole, so there is no "after the body". */
+  addTrailers (trailers: Record<string, string> | ReadonlyArray<[string, string]>): void {
+    checkTrailers(trailers)
+    const entries = Array.isArray(trailers) ? trailers as Array<[string, string]> : Object.entries(trailers)
+    this.#trailers ??= Object.create(null) as Record<string, string>
+    for (const [name, value] of entries) this.#trailers[name.toLowerCase().trim()] = String(value).trim()
+  }
+
+  writeContinue (callback?: () => void): void { if (callback !== undefined) process.nextTick(callback) }
+  writeProcessing (callback?: () => void): void { if (callback !== undefined) process.nextTick(callback) }
   writeEarlyHints (_hints: unknown, callback?: () => void): void { if (callback !== undefined) process.nextTick(callback) }
   setTimeout (): this { return this }
   cork (): void {}
   uncork (): void {}
 
-  #text (): string {
-    const chunks = this.#chunks
-    if (chunks.length === 0) return ''
-    if (chunks.length === 1 && typeof chunks[0] === 'string') return chunks[0]
-    return Buffer.concat(chunks.map((c) => typeof c === 'string' ? Buffer.from(c, 'utf8') : c)).toString('utf8')
+  /** A response is not readable: as Node, piping from it is an error (thrown when nobody listens for it). */
+  override pipe<W extends NodeJS.WritableStream> (_destination: W): W {
+    const err = Object.assign(new Error('Cannot pipe, not readable'), { code: 'ERR_STREAM_CANNOT_PIPE' })
+    if (this.listenerCount('error') === 0) throw err
+    this.emit('error', err)
+    return _destination
   }
 
   #settle (err: Error | undefined, output: DispatchOutput | undefined): void {
@@ -182,4 +284,22 @@ export class VirtualOutgoing<T> extends Stream {
     this.#settled = true
     this.#done(this.#token, err, output)
   }
+}
+
+// writeHead's headers argument as [name, value] pairs (off the hot path): an object, a flat [name, value, ...]
+// list or [[name, value], ...]; values of a name given more than once are gathered, as Node gathers them.
+function headersOf (headers: Record<string, unknown> | unknown[] | undefined | null): Array<[string, unknown]> {
+  if (headers === undefined || headers === null) return []
+  if (!Array.isArray(headers)) return Object.keys(headers).map((name) => [name, headers[name]])
+  const flat: unknown[] = headers.length > 0 && Array.isArray(headers[0]) ? (headers as unknown[][]).flatMap((e) => [e[0], e[1]]) : headers
+  if (flat.length % 2 !== 0) throw headerListError(headers)
+  const gathered = new Map<string, { name: string, values: string[] }>()
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i] as string
+    validateHeaderName(name)
+    const entry = gathered.get(name.toLowerCase())
+    if (entry === undefined) gathered.set(name.toLowerCase(), { name, values: [String(flat[i + 1])] })
+    else entry.values.push(String(flat[i + 1]))
+  }
+  return [...gathered.values()].map(({ name, values }) => [name, values.length === 1 ? values[0] : values])
 }

@@ -6,17 +6,24 @@ import {
   FST_SOCKETS_BAD_REQUEST, FST_SOCKETS_SDK_VERSION, FST_SOCKETS_REQUEST_TIMEOUT,
   FST_SOCKETS_SERVER_CLOSING, FST_SOCKETS_DISPATCH_FAILED, FST_SOCKETS_TOO_MANY_REQUESTS
 } from '../errors.js'
-import { dispatch, type DispatchOutput, type Routing } from './dispatch.js'
+import type { DispatchOutput, Dispatcher } from './dispatch.js'
 import { VirtualConnection } from './request.js'
 import { VERBS, type Verb, parseEnvelope, checkSdkVersion, type RequestParts } from './envelope.js'
 import { baseHeaders } from './headers.js'
 import { errorJwr, jwrOfResponse, type CodedError, type JWR } from './jwr.js'
 import { contextOfSocket, setContextOf, type PendingRequest, type SocketContext } from './context.js'
+import { addJarCookies, keepCookies } from './cookies.js'
+import type { JarLimits } from './cookie-jar.js'
 
 type Ack = (jwr: JWR) => void
 
 export interface VirtualRequestDeps {
-  routing: () => Routing
+  /** Runs one request through Fastify: the lean pair, or light-my-request (`dispatch: 'inject'`). */
+  dispatch: Dispatcher
+  /** Handshake headers a request's own headers may replace. */
+  replaceableHeaders: ReadonlySet<string>
+  /** The bounds of each socket's cookie jar; undefined: sockets keep no cookies. */
+  cookieJar: JarLimits | undefined
   log: FastifyBaseLogger
   requestTimeout: number
   /** Requests one socket may have in flight; past it, 429 at once. */
@@ -56,7 +63,8 @@ export class VirtualRequests {
       pending: new Set(),
       connected: true,
       connection: undefined,
-      dropped: new ThinnedCount()
+      dropped: new ThinnedCount(),
+      jar: undefined
     }
     this.#contexts.add(ctx)
     setContextOf(socket, ctx)
@@ -113,7 +121,7 @@ export class VirtualRequests {
         return this.#refuse(ctx, ack, new FST_SOCKETS_BAD_REQUEST(`expected one request object and an ack, got ${args.length} arguments`))
       }
       if (ctx.sdkProblem !== undefined) return this.#refuse(ctx, ack, new FST_SOCKETS_SDK_VERSION(ctx.sdkProblem))
-      const parsed = parseEnvelope(verb, args[0], ctx.base, ctx.hasCookie)
+      const parsed = parseEnvelope(verb, args[0], ctx.base, ctx.hasCookie, this.#deps.replaceableHeaders)
       if (!parsed.ok) return this.#refuse(ctx, ack, new FST_SOCKETS_BAD_REQUEST(parsed.reason))
       this.#run(ctx, parsed.parts, ack)
     } catch (err) {
@@ -143,7 +151,8 @@ export class VirtualRequests {
     const handshake = ctx.socket.handshake
     ctx.connection ??= new VirtualConnection(handshake.address, handshake.secure)
     try {
-      pending.request = dispatch(this.#deps.routing(), ctx, ctx.connection, parts, this.#onDispatched, pending)
+      addJarCookies(ctx, parts)
+      pending.request = this.#deps.dispatch(ctx, ctx.connection, parts, this.#onDispatched, pending)
     } catch (err) {
       // Settle here, so the deadline cannot answer the same request a second time.
       this.#deps.log.error({ err, socketId: ctx.socket.id }, 'fastify-sockets: dispatch threw')
@@ -157,6 +166,15 @@ export class VirtualRequests {
     if (err !== undefined || res === undefined) {
       this.#deps.log.error({ err, socketId: pending.ctx.socket.id }, 'fastify-sockets: dispatch failed')
       return this.#answer(pending, errorJwr(new FST_SOCKETS_DISPATCH_FAILED(err?.message ?? 'no response')))
+    }
+    const setCookie = res.headers['set-cookie']
+    if (setCookie !== undefined && this.#deps.cookieJar !== undefined && pending.ctx.connected) {
+      try {
+        keepCookies(pending.ctx, pending.url, setCookie, this.#deps.cookieJar, this.#deps.log)
+      } catch (err) {
+        // the answer still goes out; only the jar missed it
+        this.#deps.log.error({ err, socketId: pending.ctx.socket.id }, 'fastify-sockets: keeping cookies failed')
+      }
     }
     this.#answer(pending, jwrOfResponse(res))
   }
@@ -197,6 +215,7 @@ export class VirtualRequests {
 
   #onDisconnect (ctx: SocketContext): void {
     ctx.connected = false
+    ctx.jar = undefined
     this.#contexts.delete(ctx)
     this.#inFlight -= ctx.pending.size
     for (const pending of ctx.pending) {

@@ -2,64 +2,9 @@
 // Sails team runs it: io.socket auto-connecting, io.sails.connect() manual sockets, (body, jwr) callbacks.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
-import { buildApp, urlOf, startWho, type Teardown } from '../helpers/app.js'
-
-const require = createRequire(import.meta.url)
-
-interface SailsJwr { body: unknown, statusCode: number, headers: Record<string, string>, error?: Error }
-type Callback = (body: unknown, jwr: SailsJwr) => void
-interface SailsSocket {
-  get (url: string, data?: unknown, cb?: Callback): void
-  post (url: string, data?: unknown, cb?: Callback): void
-  put (url: string, data?: unknown, cb?: Callback): void
-  patch (url: string, data?: unknown, cb?: Callback): void
-  delete (url: string, data?: unknown, cb?: Callback): void
-  request (options: { method?: string, url: string, data?: unknown, headers?: Record<string, string> }, cb?: Callback): void
-  on (event: string, fn: (...args: any[]) => void): SailsSocket
-  off (event: string, fn: (...args: any[]) => void): SailsSocket
-  isConnected (): boolean
-  disconnect (): void
-}
-interface SailsIo {
-  sails: Record<string, unknown> & { connect (url?: string | object, opts?: object): SailsSocket }
-  socket: SailsSocket
-}
-
-/**
- * A fresh `io` as `require('sails.io.js')(require('socket.io-client'))` gives it. sails.io.js refuses an
- * `io` it has augmented before, so each call loads socket.io-client's entry module anew.
- * Configured synchronously, as the SDK requires (it auto-connects on the next tick).
- */
-function sailsIo (t: Teardown, url: string, config: Record<string, unknown> = {}): SailsIo {
-  delete require.cache[require.resolve('socket.io-client-v2')]
-  const io = require('sails.io.js')(require('socket.io-client-v2')) as SailsIo
-  Object.assign(io.sails, { url, environment: 'production' }, config)
-  const socket = io.socket
-  t.teardown(() => { if (socket.isConnected()) socket.disconnect() })
-  return io
-}
-
-function manual (t: Teardown, io: SailsIo, opts: object = {}): SailsSocket {
-  const socket = io.sails.connect(opts)
-  t.teardown(() => { if (socket.isConnected()) socket.disconnect() })
-  return socket
-}
-
-function call (socket: SailsSocket, method: 'get' | 'post' | 'put' | 'patch' | 'delete', url: string, data?: unknown): Promise<[unknown, SailsJwr]> {
-  return new Promise((resolve) => {
-    if (data === undefined) socket[method](url, (body: unknown, jwr: SailsJwr) => resolve([body, jwr]))
-    else socket[method](url, data, (body, jwr) => resolve([body, jwr]))
-  })
-}
-
-function nextSailsEvent<T> (socket: SailsSocket, event: string): Promise<T> {
-  return new Promise((resolve) => {
-    const on = (payload: T): void => { socket.off(event, on); resolve(payload) }
-    socket.on(event, on)
-  })
-}
+import { buildApp, urlOf, startWho } from '../helpers/app.js'
+import { sailsIo, manual, call, nextSailsEvent } from '../helpers/sails-io.js'
 
 async function routes (app: FastifyInstance): Promise<void> {
   app.get('/user', async (request, reply) => {

@@ -2,6 +2,7 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { fixtureEnv } from '../helpers/process.js'
 
 interface Result {
   before: { connections: number, inFlight: number }
@@ -16,9 +17,7 @@ interface Result {
 
 t.test('S19: close settles every request, disconnects every socket, and leaves no handle open', async (t) => {
   const script = fileURLToPath(new URL('../fixtures/graceful-close.ts', import.meta.url))
-  // not measured for coverage: another loader's compilation of lib/ would spoil the run's (see helpers/process.ts)
-  const env = { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0' }
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'pipe'], env })
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'pipe'], env: fixtureEnv() })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })

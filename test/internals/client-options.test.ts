@@ -110,6 +110,6 @@ t.test('jwrOfAck: what the server acked, with sails.io.js\' defaults', async (t)
   const circular: Record<string, unknown> = {}
   circular.self = circular
   t.match(jwrOfAck({ body: circular, statusCode: 500 }).error, { message: /500 status code: \[object Object\]/ }, 'a body that cannot be shown as JSON is shown as text')
-  t.match(jwrOfAck({ statusCode: 500 }).error, { message: /500 status code: null$/ })
+  t.match(jwrOfAck({ statusCode: 500 }).error, { message: /500 status code: undefined$/ }, 'no body: undefined, as the ack carried')
   t.equal((jwrOfAck({ body: 'x'.repeat(2000), statusCode: 500 }).error as Error).message.length, 'Server responded with a 500 status code: '.length + 500, 'the body is cut at 500 characters')
 })

@@ -5,6 +5,8 @@ import { DENIED_REQUEST_HEADERS, baseHeaders, mergeRequestHeaders } from '../../
 import { parseEnvelope } from '../../lib/virtual-request/envelope.js'
 import { LIMITS } from '../../lib/common/limits.js'
 
+const NONE: ReadonlySet<string> = new Set()
+
 t.test('baseHeaders: the handshake\'s headers without those of the transport', async (t) => {
   const base = baseHeaders({
     host: '127.0.0.1:3000',
@@ -21,15 +23,30 @@ t.test('baseHeaders: the handshake\'s headers without those of the transport', a
     'sec-websocket-extensions': 'permessage-deflate',
     'sec-websocket-protocol': 'p'
   })
-  t.same({ ...base }, { host: '127.0.0.1:3000', 'user-agent': 'ua', authorization: 'Bearer t', cookie: 'a=1; b=2', 'x-multi': '1, 2' },
-    'framing and websocket headers are left out; repeated cookies join with ";", other repeated headers with ","')
+  t.same({ ...base }, { host: '127.0.0.1:3000', 'user-agent': 'ua', authorization: 'Bearer t', cookie: 'a=1; b=2', 'x-multi': '1, 2', 'accept-encoding': 'identity' },
+    'framing and websocket headers are left out; repeated cookies join with ";", other repeated headers with ","; bodies come uncompressed')
   t.equal(Object.getPrototypeOf(base), null, 'a null-prototype object: no inherited names')
-  t.same({ ...baseHeaders({ 'x-none': undefined }) }, {}, 'a header without a value is left out')
+  t.same({ ...baseHeaders({ 'x-none': undefined }) }, { 'accept-encoding': 'identity' }, 'a header without a value is left out')
+  const perRequest = baseHeaders({
+    'x-request-id': 'r',
+    'x-correlation-id': 'c',
+    traceparent: 't',
+    tracestate: 's',
+    'cache-control': 'no-cache',
+    pragma: 'no-cache',
+    'if-none-match': '"e"',
+    'if-modified-since': 'd',
+    range: 'bytes=0-1',
+    'sec-fetch-site': 'same-origin',
+    'accept-encoding': 'gzip',
+    'x-kept': 'k'
+  })
+  t.same({ ...perRequest }, { 'x-kept': 'k', 'accept-encoding': 'identity' }, 'headers of one browser request are not copied from the handshake')
 })
 
 t.test('mergeRequestHeaders: what one request may add', async (t) => {
   const headers: Record<string, string> = { host: 'h' }
-  t.equal(mergeRequestHeaders(headers, { 'X-Custom': 'v', 'x-n': 7, 'x-b': false, 'x-null': null, 'x-undef': undefined }, false), undefined)
+  t.equal(mergeRequestHeaders(headers, {}, { 'X-Custom': 'v', 'x-n': 7, 'x-b': false, 'x-null': null, 'x-undef': undefined }, false, NONE), undefined)
   t.same(headers, { host: 'h', 'x-custom': 'v', 'x-n': '7', 'x-b': 'false' },
     'names lower-cased; numbers and booleans as text; null and undefined skipped')
 })
@@ -40,25 +57,25 @@ t.test('mergeRequestHeaders: denied headers never apply, whatever their case', a
     'te', 'trailer', 'expect', 'proxy-connection', 'http2-settings']
   for (const name of denied) {
     const headers: Record<string, string> = {}
-    t.equal(mergeRequestHeaders(headers, { [name]: 'forged' }, false), undefined, `${name}: not an error`)
+    t.equal(mergeRequestHeaders(headers, {}, { [name]: 'forged' }, false, NONE), undefined, `${name}: not an error`)
     t.same(headers, {}, `${name}: not applied`)
   }
   for (const name of ['host', 'origin', 'referer', 'forwarded', 'x-real-ip', 'content-length', 'transfer-encoding', 'content-type']) {
     t.ok(DENIED_REQUEST_HEADERS.has(name), `${name} is in the denied list`)
   }
   const headers: Record<string, string> = {}
-  t.match(mergeRequestHeaders(headers, { ':authority': 'evil' }, false), /not a token/, 'a pseudo-header is not a header name')
-  const envelope = parts(parseEnvelope('post', { url: '/x', data: { a: 1 }, headers: { 'content-type': 'text/plain', 'content-length': '1' } }, {}, false))
+  t.match(mergeRequestHeaders(headers, {}, { ':authority': 'evil' }, false, NONE), /not a token/, 'a pseudo-header is not a header name')
+  const envelope = parts(parseEnvelope('post', { url: '/x', data: { a: 1 }, headers: { 'content-type': 'text/plain', 'content-length': '1' } }, {}, false, NONE))
   t.equal(envelope.headers['content-type'], 'application/json', 'the plugin sets the content type of the body it serialises')
   t.equal(envelope.headers['content-length'], undefined, 'and no client-given length')
 })
 
 t.test('mergeRequestHeaders: a per-request cookie only when the handshake had none', async (t) => {
   const withCookie: Record<string, string> = { cookie: 'sid=handshake' }
-  mergeRequestHeaders(withCookie, { cookie: 'sid=forged' }, true)
+  mergeRequestHeaders(withCookie, {}, { cookie: 'sid=forged' }, true, NONE)
   t.same(withCookie, { cookie: 'sid=handshake' }, 'the handshake cookie wins')
   const without: Record<string, string> = {}
-  mergeRequestHeaders(without, { Cookie: 'sid=mine' }, false)
+  mergeRequestHeaders(without, {}, { Cookie: 'sid=mine' }, false, NONE)
   t.same(without, { cookie: 'sid=mine' }, 'without one, the request\'s applies (as in Sails)')
 })
 
@@ -76,14 +93,25 @@ t.test('mergeRequestHeaders: malformed headers are refused with a reason', async
     ['a value past the limit', { 'x-a': 'v'.repeat(LIMITS.headerValueLength + 1) }, /longer than 8192/],
     ['too many headers', Object.fromEntries(Array.from({ length: LIMITS.headerCount + 1 }, (_, i) => [`x-${i}`, 'v'])), /more than 64 headers/]
   ]
-  for (const [name, given, expected] of cases) t.match(mergeRequestHeaders({}, given, false), expected, name)
-  t.equal(mergeRequestHeaders({}, { 'x-a': 'v'.repeat(LIMITS.headerValueLength) }, false), undefined, 'a value exactly at the limit passes')
-  t.equal(mergeRequestHeaders({}, Object.fromEntries(Array.from({ length: LIMITS.headerCount }, (_, i) => [`x-${i}`, 'v'])), false), undefined,
+  for (const [name, given, expected] of cases) t.match(mergeRequestHeaders({}, {}, given, false, NONE), expected, name)
+  t.equal(mergeRequestHeaders({}, {}, { 'x-a': 'v'.repeat(LIMITS.headerValueLength) }, false, NONE), undefined, 'a value exactly at the limit passes')
+  t.equal(mergeRequestHeaders({}, {}, Object.fromEntries(Array.from({ length: LIMITS.headerCount }, (_, i) => [`x-${i}`, 'v'])), false, NONE), undefined,
     'exactly the limit of headers passes')
-  t.equal(mergeRequestHeaders({}, { "!#$%&'*+-.^_`|~09azAZ": 'tab\tand unicode é' }, false), undefined, 'every token character, and a tab in a value')
+  t.equal(mergeRequestHeaders({}, {}, { "!#$%&'*+-.^_`|~09azAZ": 'tab\tand unicode é' }, false, NONE), undefined, 'every token character, and a tab in a value')
 })
 
 function parts (result: ReturnType<typeof parseEnvelope>): Extract<ReturnType<typeof parseEnvelope>, { ok: true }>['parts'] {
   if (!result.ok) throw new Error(result.reason)
   return result.parts
 }
+
+t.test('mergeRequestHeaders: a header of the connection is replaced only when it is listed as replaceable', async (t) => {
+  const base = { 'cf-connecting-ip': '203.0.113.7', authorization: 'Bearer connection' }
+  const given = { 'CF-Connecting-IP': '10.0.0.1', authorization: 'Bearer request', 'x-new': 'n' }
+  const kept: Record<string, string> = { ...base }
+  t.equal(mergeRequestHeaders(kept, base, given, false, NONE), undefined)
+  t.same(kept, { ...base, 'x-new': 'n' }, 'nothing the handshake set is replaced; a new header is added')
+  const replaced: Record<string, string> = { ...base }
+  mergeRequestHeaders(replaced, base, given, false, new Set(['authorization']))
+  t.same(replaced, { 'cf-connecting-ip': '203.0.113.7', authorization: 'Bearer request', 'x-new': 'n' }, 'a listed header is replaced, the others kept')
+})

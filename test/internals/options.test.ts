@@ -15,7 +15,8 @@ const URL_ONLY = { redis: { url: 'redis://127.0.0.1:6379' } }
 
 /** The resolved value of option `key` (events, rooms and validate are grouped under `registry`). */
 function resolvedValue (opts: ResolvedOptions, key: string): unknown {
-  return REGISTRY_KEYS.includes(key) ? (opts.registry as unknown as Record<string, unknown>)[key] : (opts as unknown as Record<string, unknown>)[key]
+  const value = REGISTRY_KEYS.includes(key) ? (opts.registry as unknown as Record<string, unknown>)[key] : (opts as unknown as Record<string, unknown>)[key]
+  return value instanceof Set ? [...value] : value
 }
 
 t.test('one default per option, in one frozen table', async (t) => {
@@ -66,7 +67,7 @@ t.test('resolveOptions keeps every valid value given', async (t) => {
   t.equal(opts.onConnection, onConnection)
   t.equal(opts.onDisconnect, onDisconnect)
   t.same(opts.reservedRoomPrefixes, ['admin:'])
-  t.same(opts.socketio, { allowEIO3: false, path: '/rt' }, 'socketio over its defaults')
+  t.same(opts.socketio, { allowEIO3: false, serveClient: false, path: '/rt' }, 'socketio over its defaults')
   t.same(opts.client, { path: '/client.js', getCookie: false })
   t.same(opts.cluster?.redis, URL_ONLY.redis)
   t.equal(opts.registry.validate, false)
@@ -128,7 +129,10 @@ const BAD: Record<string, unknown[]> = {
   events: ['x', [], { '': Type.Object({}) }, { disconnect: Type.Object({}) }, { hello: {} }, { hello: { type: 'object' } }],
   rooms: ['x', [], { a: Type.Number() }, { a: Type.Object({}) }, { a: Type.Literal(1) }, { a: Type.Union([]) }, { a: Type.Union([Type.String(), Type.Number()]) },
     { a: { pattern: Type.String(), bogus: 1 } }, { a: { pattern: Type.String(), join: 'yes' } }, { a: { join: () => true } }, { a: 'chat:*' }],
-  validate: ['yes', 0]
+  validate: ['yes', 0],
+  dispatch: ['fast', 1, true],
+  replaceableHeaders: ['authorization', [1], ['bad name'], ['host'], ['x-forwarded-for'], ['cookie'], {}],
+  cookieJar: [true, 'x', [], { bogus: 1 }, { maxCookiesPerDomain: 0 }, { maxBytesPerDomain: 1.5 }, { maxBytesPerDomain: 1_048_577 }]
 }
 
 t.test('every bad value of every option is refused, null included', async (t) => {

@@ -13,7 +13,9 @@ t.test('invalid options are refused with FST_SOCKETS_OPTIONS_INVALID, never repl
     { socketio: 'x' }, { socketio: { allowRequest: () => true } }, { allowedOrigins: [] },
     { client: { path: '/__getcookie' } },
     { onConnection: () => {}, socketio: { connectionStateRecovery: {} } },
-    { onConnection: () => {}, socketio: { connectionStateRecovery: { skipMiddlewares: true } } }
+    { onConnection: () => {}, socketio: { connectionStateRecovery: { skipMiddlewares: true } } },
+    { dispatch: 'routing' }, { dispatch: true }, { replaceableHeaders: 'authorization' }, { replaceableHeaders: ['host'] },
+    { cookieJar: true }, { cookieJar: { maxCookies: 5 } }, { cookieJar: { maxCookiesPerDomain: 0 } }, { cookieJar: { maxBytesPerDomain: 1.5 } }
   ]
   for (const opts of bad) {
     t.throws(() => resolveOptions(opts, {}), { code: 'FST_SOCKETS_OPTIONS_INVALID' }, JSON.stringify(opts))
@@ -27,11 +29,14 @@ t.test('defaults and valid options', async (t) => {
   const opts = resolveOptions(undefined, {})
   t.equal(opts.requestTimeout, 30_000)
   t.equal(opts.allowNoOrigin, true)
-  t.same(opts.socketio, { allowEIO3: true })
+  t.same(opts.socketio, { allowEIO3: true, serveClient: false })
+  t.equal(opts.dispatch, 'lean')
+  t.same(opts.cookieJar, { maxCookiesPerDomain: 50, maxBytesPerDomain: 8192 })
+  t.equal(resolveOptions({ cookieJar: false }, {}).cookieJar, undefined, 'cookieJar: false turns the jar off')
   t.ok(Object.isFrozen(opts))
   const custom = resolveOptions({ allowedOrigins: ['https://a.example', 'http://localhost:3000'], socketio: { allowEIO3: false, path: '/rt' } }, {})
   t.same([...custom.allowedOrigins ?? []], ['https://a.example', 'http://localhost:3000'])
-  t.same(custom.socketio, { allowEIO3: false, path: '/rt' }, 'the passthrough can turn EIO3 off')
+  t.same(custom.socketio, { allowEIO3: false, serveClient: false, path: '/rt' }, 'the passthrough can turn EIO3 off')
 })
 
 t.test('production requires allowedOrigins or allowRequest', async (t) => {

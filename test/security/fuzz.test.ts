@@ -102,9 +102,9 @@ function record (tally: Tally, jwr: unknown): void {
   if (typeof status !== 'number' || status < 200 || status > 599) { tally.badJwr.push(jwr); return }
   tally.statuses.set(status, (tally.statuses.get(status) ?? 0) + 1)
   // the only 500 a route of this app gives is its own thrown error; any other is a plugin failure
-  // (a HEAD of it has an empty body and the length of that error)
-  const { body, headers } = jwr as { body?: { message?: string } | string, headers?: Record<string, string> }
-  const routeError = typeof body === 'object' ? body?.message === 'route error' : body === '' && headers?.['content-length'] === ROUTE_ERROR_LENGTH
+  // (a HEAD of it has no body and the length of that error)
+  const { body, headers } = jwr as { body?: { message?: string }, headers?: Record<string, string> }
+  const routeError = body !== undefined ? body.message === 'route error' : headers?.['content-length'] === ROUTE_ERROR_LENGTH
   if (status >= 500 && status !== 504 && !routeError) tally.badJwr.push(jwr)
 }
 
