@@ -141,7 +141,8 @@ export class Sockets {
   }
 
   /**
-   * Removes sockets from one room or several.
+   * Removes sockets from one room or several. A socket never leaves its own id room (it stays
+   * reachable by `emit(id)`, `members(id)` and `disconnect(id)`): naming it is not an error, it is kept.
    * @example
    * ```ts
    * await app.sockets.leave(request, 'chat:lobby')
@@ -174,7 +175,7 @@ export class Sockets {
   }
 
   /**
-   * Every member of `sourceRoom` leaves `destRooms`.
+   * Every member of `sourceRoom` leaves `destRooms` (each keeps its own id room).
    * @example
    * ```ts
    * await app.sockets.removeRoomMembersFromRooms('team:1', 'game:42')
