@@ -9,6 +9,7 @@ import { socketContextOf } from './virtual-request/context.js'
 import { EventRegistry } from './rooms/registry.js'
 import { RoomRules } from './rooms/rules.js'
 import { RoomOperations } from './rooms/operations.js'
+import { UnawaitedRejections } from './common/unawaited.js'
 import { Sockets } from './rooms/sockets.js'
 import { memoryMembership } from './membership/memory.js'
 import { Resources } from './resources/resources.js'
@@ -95,7 +96,7 @@ async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: 
   })
 
   const membership = cluster === undefined ? memoryMembership(io) : await cluster.attach(io)
-  const ops = new RoomOperations(io, membership, rules, registry)
+  const ops = new RoomOperations(io, membership, rules, registry, new UnawaitedRejections(log))
   // the request decorator first: if it is taken, the registration fails having decorated nothing
   fastify.decorateRequest('isSocket', {
     getter (this: FastifyRequest) { return socketContextOf(this.raw) !== undefined }
