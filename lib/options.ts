@@ -28,14 +28,15 @@ export type { ClusterOptions, RedisClientLike, ResolvedClusterOptions } from './
 // SocketEvents / SocketRooms declarations, and required once those are declared.
 export interface FastifySocketsOptions extends RegistryOptions {
   /**
-   * Exact origins (`scheme://host[:port]`, no path, no trailing slash) allowed to open a socket.
-   * Enforced at the handshake for websocket and polling alike. Required when `NODE_ENV=production`
+   * Exact origins (`scheme://host[:port]`, no path, no trailing slash) allowed to use a socket.
+   * Enforced on every Engine.IO request (handshake, polls, POSTs of packets, the websocket upgrade),
+   * Engine.IO 3 and 4 alike; a refusal is a 403 whose body has the code `FST_SOCKETS_ORIGIN_REFUSED`. Required when `NODE_ENV=production`
    * unless `allowRequest` is given.
    * @default undefined (any origin)
    */
   allowedOrigins?: string[]
   /**
-   * Whether a handshake without an `Origin` header (Node clients, native apps) passes the
+   * Whether an Engine.IO request without an `Origin` header (Node clients, native apps) passes the
    * `allowedOrigins` check. Browsers always send `Origin`, so refusing origin-less clients does not
    * protect against cross-site hijacking; set `false` to refuse them anyway.
    * @default true

@@ -16,6 +16,7 @@ import { Resources } from './resources/resources.js'
 import { Cluster } from './cluster/cluster.js'
 import { buildAllowRequest, buildConnectionHook, buildDisconnectHook } from './connection/admission.js'
 import { guardSessions } from './connection/session-guard.js'
+import { guardOrigins } from './connection/origin-guard.js'
 import { FLUSH_GRACE_MS, closeTransports, forceCloseTransports, openTransports } from './connection/shutdown.js'
 import type { EngineTransport } from './connection/engine.js'
 import { serveBundle, serveGetCookie, GET_COOKIE_PATH } from './client-support/bundle-routes.js'
@@ -69,6 +70,8 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
 async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: EventRegistry, cluster: Cluster | undefined, io: Server): Promise<void> {
   const log = fastify.log
   const rules = new RoomRules(io, { ...opts, rooms: opts.registry.rooms })
+  // the origin rule first: a cross-site request is refused before anything looks at its session
+  guardOrigins(io, opts, log)
   guardSessions(io, log)
   const routing = (): typeof fastify.routing => fastify.routing
   const requests = new VirtualRequests({

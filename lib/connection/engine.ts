@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Server } from 'socket.io'
 
 // Every Engine.IO internal the plugin relies on, typed here and read nowhere else, so that an Engine.IO
@@ -58,4 +58,23 @@ export function openConnections (io: Server): EngineConnection[] {
 /** Adds an Engine.IO middleware (runs for handshakes and for requests of existing sessions alike). */
 export function useEngineMiddleware (io: Server, fn: EngineMiddleware): void {
   engineOf(io).use(fn)
+}
+
+/**
+ * Answers an Engine.IO request from a middleware, with `status` and a JSON body, and ends it: nothing of it
+ * reaches Engine.IO. For an upgrade, Engine.IO hands middlewares a stand-in response (`WebSocketResponse`,
+ * without `headersSent`) whose `end()` only destroys the socket, so the answer is written to the socket itself.
+ */
+export function answerEngineRequest (req: IncomingMessage, res: ServerResponse, status: number, body: object): void {
+  const json = JSON.stringify(body)
+  if ('headersSent' in res) {
+    if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json), connection: 'close' })
+    res.end(json)
+    return
+  }
+  const socket = req.socket
+  socket.on('error', () => {}) // the client may be gone already
+  if (!socket.writable) { socket.destroy(); return }
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`, () => { socket.destroy() })
 }
