@@ -75,6 +75,16 @@ export interface FastifySocketsOptions extends RegistryOptions {
    */
   maxInFlight?: number
   /**
+   * Bytes the server may hold for one client that has not read them yet: Engine.IO's write buffer plus what
+   * its websocket (or its unread polling answers) still buffer, answers and broadcasts alike. A client that
+   * never reads (a polling client that only posts, a websocket whose TCP window stays closed) would otherwise
+   * make the server keep every answer and broadcast for it. Past it the client is disconnected: the reason,
+   * `FST_SOCKETS_SLOW_CONSUMER`, is logged once and given to `onDisconnect`. One message bigger than the cap
+   * still goes out when nothing else is waiting.
+   * @default 1048576 (1 MiB, as Centrifugo's per-client queue)
+   */
+  maxQueuedBytes?: number
+  /**
    * Rooms a socket may be in when it joins through its own request (`join(request, ...)`; its own id room
    * is not counted). A join past it throws `FST_SOCKETS_ROOM_LIMIT` (400). Joins by socket id are the server's
    * and are not capped.
@@ -164,6 +174,7 @@ export const DEFAULTS = Object.freeze({
   closeGrace: 5000,
   maxMessageSize: 100_000,
   maxInFlight: 64,
+  maxQueuedBytes: 1_048_576,
   maxRoomsPerSocket: 100,
   maxRoomNameLength: 128,
   reservedRoomPrefixes: Object.freeze([] as string[]),
@@ -189,6 +200,7 @@ export interface ResolvedOptions {
   readonly closeGrace: number
   readonly maxMessageSize: number
   readonly maxInFlight: number
+  readonly maxQueuedBytes: number
   readonly maxRoomsPerSocket: number
   readonly maxRoomNameLength: number
   readonly reservedRoomPrefixes: readonly string[]
@@ -346,6 +358,7 @@ const CHECKS = {
   closeGrace: resolveCloseGrace,
   maxMessageSize: integer('maxMessageSize', DEFAULTS.maxMessageSize, MAX_TIMER_MS),
   maxInFlight: integer('maxInFlight', DEFAULTS.maxInFlight, 1_000_000),
+  maxQueuedBytes: integer('maxQueuedBytes', DEFAULTS.maxQueuedBytes, MAX_TIMER_MS),
   maxRoomsPerSocket: integer('maxRoomsPerSocket', DEFAULTS.maxRoomsPerSocket, 1_000_000),
   maxRoomNameLength: integer('maxRoomNameLength', DEFAULTS.maxRoomNameLength, LIMITS.roomName),
   reservedRoomPrefixes: resolvePrefixes,

@@ -17,6 +17,7 @@ import { Cluster } from './cluster/cluster.js'
 import { buildAllowRequest, buildConnectionHook, buildDisconnectHook } from './connection/admission.js'
 import { guardSessions } from './connection/session-guard.js'
 import { guardOrigins } from './connection/origin-guard.js'
+import { boundQueues } from './connection/slow-consumers.js'
 import { FLUSH_GRACE_MS, closeTransports, forceCloseTransports, openTransports } from './connection/shutdown.js'
 import type { EngineTransport } from './connection/engine.js'
 import { serveBundle, serveGetCookie, GET_COOKIE_PATH } from './client-support/bundle-routes.js'
@@ -73,6 +74,7 @@ async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: 
   // the origin rule first: a cross-site request is refused before anything looks at its session
   guardOrigins(io, opts, log)
   guardSessions(io, log)
+  boundQueues(io, opts.maxQueuedBytes, log)
   const routing = (): typeof fastify.routing => fastify.routing
   const requests = new VirtualRequests({
     // light-my-request is loaded only by the apps that ask for it
