@@ -115,6 +115,10 @@ export const FST_SOCKETS_TOO_MANY_REQUESTS = createError<[number]>(
   'FST_SOCKETS_TOO_MANY_REQUESTS', 'Too many socket requests in flight on this socket (maxInFlight is %d): wait for answers before sending more', 429)
 export const FST_SOCKETS_CONNECTION_REFUSED = createError(
   'FST_SOCKETS_CONNECTION_REFUSED', 'Connection refused', 403)
+export const FST_SOCKETS_ORIGIN_REFUSED = createError<[string]>(
+  'FST_SOCKETS_ORIGIN_REFUSED', 'Engine.IO request refused: %s (allowedOrigins)', 403)
+export const FST_SOCKETS_SLOW_CONSUMER = createError<[number, number]>(
+  'FST_SOCKETS_SLOW_CONSUMER', 'Disconnected: %d bytes queued for a client that does not read them (maxQueuedBytes is %d)', 429)
 export const FST_SOCKETS_ROOM_LIMIT = createError<[number]>(
   'FST_SOCKETS_ROOM_LIMIT', 'The socket is already in %d rooms (maxRoomsPerSocket): leave some first', 400)
 export const FST_SOCKETS_ROOM_NAME = createError<[string]>(

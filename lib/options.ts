@@ -28,14 +28,15 @@ export type { ClusterOptions, RedisClientLike, ResolvedClusterOptions } from './
 // SocketEvents / SocketRooms declarations, and required once those are declared.
 export interface FastifySocketsOptions extends RegistryOptions {
   /**
-   * Exact origins (`scheme://host[:port]`, no path, no trailing slash) allowed to open a socket.
-   * Enforced at the handshake for websocket and polling alike. Required when `NODE_ENV=production`
+   * Exact origins (`scheme://host[:port]`, no path, no trailing slash) allowed to use a socket.
+   * Enforced on every Engine.IO request (handshake, polls, POSTs of packets, the websocket upgrade),
+   * Engine.IO 3 and 4 alike; a refusal is a 403 whose body has the code `FST_SOCKETS_ORIGIN_REFUSED`. Required when `NODE_ENV=production`
    * unless `allowRequest` is given.
    * @default undefined (any origin)
    */
   allowedOrigins?: string[]
   /**
-   * Whether a handshake without an `Origin` header (Node clients, native apps) passes the
+   * Whether an Engine.IO request without an `Origin` header (Node clients, native apps) passes the
    * `allowedOrigins` check. Browsers always send `Origin`, so refusing origin-less clients does not
    * protect against cross-site hijacking; set `false` to refuse them anyway.
    * @default true
@@ -73,6 +74,16 @@ export interface FastifySocketsOptions extends RegistryOptions {
    * @default 64 (a page may fire a few dozen requests at load)
    */
   maxInFlight?: number
+  /**
+   * Bytes the server may hold for one client that has not read them yet: Engine.IO's write buffer plus what
+   * its websocket (or its unread polling answers) still buffer, answers and broadcasts alike. A client that
+   * never reads (a polling client that only posts, a websocket whose TCP window stays closed) would otherwise
+   * make the server keep every answer and broadcast for it. Past it the client is disconnected: the reason,
+   * `FST_SOCKETS_SLOW_CONSUMER`, is logged once and given to `onDisconnect`. One message bigger than the cap
+   * still goes out when nothing else is waiting.
+   * @default 1048576 (1 MiB, as Centrifugo's per-client queue)
+   */
+  maxQueuedBytes?: number
   /**
    * Rooms a socket may be in when it joins through its own request (`join(request, ...)`; its own id room
    * is not counted). A join past it throws `FST_SOCKETS_ROOM_LIMIT` (400). Joins by socket id are the server's
@@ -163,6 +174,7 @@ export const DEFAULTS = Object.freeze({
   closeGrace: 5000,
   maxMessageSize: 100_000,
   maxInFlight: 64,
+  maxQueuedBytes: 1_048_576,
   maxRoomsPerSocket: 100,
   maxRoomNameLength: 128,
   reservedRoomPrefixes: Object.freeze([] as string[]),
@@ -188,6 +200,7 @@ export interface ResolvedOptions {
   readonly closeGrace: number
   readonly maxMessageSize: number
   readonly maxInFlight: number
+  readonly maxQueuedBytes: number
   readonly maxRoomsPerSocket: number
   readonly maxRoomNameLength: number
   readonly reservedRoomPrefixes: readonly string[]
@@ -345,6 +358,7 @@ const CHECKS = {
   closeGrace: resolveCloseGrace,
   maxMessageSize: integer('maxMessageSize', DEFAULTS.maxMessageSize, MAX_TIMER_MS),
   maxInFlight: integer('maxInFlight', DEFAULTS.maxInFlight, 1_000_000),
+  maxQueuedBytes: integer('maxQueuedBytes', DEFAULTS.maxQueuedBytes, MAX_TIMER_MS),
   maxRoomsPerSocket: integer('maxRoomsPerSocket', DEFAULTS.maxRoomsPerSocket, 1_000_000),
   maxRoomNameLength: integer('maxRoomNameLength', DEFAULTS.maxRoomNameLength, LIMITS.roomName),
   reservedRoomPrefixes: resolvePrefixes,

@@ -9,12 +9,15 @@ import { socketContextOf } from './virtual-request/context.js'
 import { EventRegistry } from './rooms/registry.js'
 import { RoomRules } from './rooms/rules.js'
 import { RoomOperations } from './rooms/operations.js'
+import { UnawaitedRejections } from './common/unawaited.js'
 import { Sockets } from './rooms/sockets.js'
 import { memoryMembership } from './membership/memory.js'
 import { Resources } from './resources/resources.js'
 import { Cluster } from './cluster/cluster.js'
 import { buildAllowRequest, buildConnectionHook, buildDisconnectHook } from './connection/admission.js'
 import { guardSessions } from './connection/session-guard.js'
+import { guardOrigins } from './connection/origin-guard.js'
+import { boundQueues } from './connection/slow-consumers.js'
 import { FLUSH_GRACE_MS, closeTransports, forceCloseTransports, openTransports } from './connection/shutdown.js'
 import type { EngineTransport } from './connection/engine.js'
 import { serveBundle, serveGetCookie, GET_COOKIE_PATH } from './client-support/bundle-routes.js'
@@ -68,7 +71,10 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
 async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: EventRegistry, cluster: Cluster | undefined, io: Server): Promise<void> {
   const log = fastify.log
   const rules = new RoomRules(io, { ...opts, rooms: opts.registry.rooms })
+  // the origin rule first: a cross-site request is refused before anything looks at its session
+  guardOrigins(io, opts, log)
   guardSessions(io, log)
+  boundQueues(io, opts.maxQueuedBytes, log)
   const routing = (): typeof fastify.routing => fastify.routing
   const requests = new VirtualRequests({
     // light-my-request is loaded only by the apps that ask for it
@@ -95,7 +101,7 @@ async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: 
   })
 
   const membership = cluster === undefined ? memoryMembership(io) : await cluster.attach(io)
-  const ops = new RoomOperations(io, membership, rules, registry)
+  const ops = new RoomOperations(io, membership, rules, registry, new UnawaitedRejections(log))
   // the request decorator first: if it is taken, the registration fails having decorated nothing
   fastify.decorateRequest('isSocket', {
     getter (this: FastifyRequest) { return socketContextOf(this.raw) !== undefined }

@@ -3,30 +3,22 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Socket } from 'socket.io'
 import type { ResolvedOptions } from '../options.js'
 import { FST_SOCKETS_CONNECTION_REFUSED } from '../errors.js'
-import { originCheck } from './origins.js'
 
-// Who may connect: the origin check and the user's allowRequest at the Engine.IO handshake, then the
-// onConnection hook as a socket.io middleware; and the onDisconnect hook when a socket leaves.
+// Who may connect: the user's allowRequest at the Engine.IO handshake (the origin rule runs before it, on
+// every Engine.IO request: origin-guard.ts), then the onConnection hook as a socket.io middleware; and the
+// onDisconnect hook when a socket leaves.
 
 type AllowRequest = (req: IncomingMessage, fn: (err: string | null | undefined, success: boolean) => void) => void
 
 /**
- * socket.io's `allowRequest`: the exact-origin check, then the user's own decision. It runs for the
- * polling handshake and the websocket upgrade alike; socket.io's `cors` option does not block a
- * cross-site websocket, this does.
+ * socket.io's `allowRequest`: the user's own decision about a handshake (polling or websocket), once the
+ * origin rule let the request through.
  */
 export function buildAllowRequest (opts: ResolvedOptions, log: FastifyBaseLogger): AllowRequest | undefined {
-  const { allowedOrigins, allowNoOrigin, allowRequest } = opts
-  if (allowedOrigins === undefined && allowRequest === undefined) return undefined
-  const checkOrigin = allowedOrigins === undefined ? undefined : originCheck(allowedOrigins, allowNoOrigin)
+  const { allowRequest } = opts
+  if (allowRequest === undefined) return undefined
 
   return (req, fn) => {
-    const refusal = checkOrigin?.(req)
-    if (refusal !== undefined) {
-      log.info({ origin: req.headers.origin ?? null, address: req.socket?.remoteAddress }, `fastify-sockets: handshake refused: ${refusal}`)
-      return fn(refusal, false)
-    }
-    if (allowRequest === undefined) return fn(null, true)
     let decision: boolean | Promise<boolean>
     try {
       decision = allowRequest(req)

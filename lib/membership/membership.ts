@@ -1,4 +1,5 @@
 import type { Server, Socket } from 'socket.io'
+import { mayLeave } from '../rooms/rules.js'
 
 // The seam between the rooms API and where membership lives (this process, or every node of a cluster),
 // and the one way a membership change is applied to the sockets of this process.
@@ -50,9 +51,10 @@ export function applyLocal (io: Server, change: MembershipOp): void {
   for (const socket of socketsOf(io, change.sources)) {
     switch (change.op) {
       case 'join': socket.join(change.rooms); break
-      case 'leave': for (const room of change.rooms) socket.leave(room); break
+      // the same rule for leave and leaveAll: a socket keeps its own id room (rooms/rules.ts)
+      case 'leave': for (const room of change.rooms) if (mayLeave(socket.id, room)) socket.leave(room); break
       case 'leaveAll':
-        for (const room of [...socket.rooms]) if (room !== socket.id) socket.leave(room)
+        for (const room of [...socket.rooms]) if (mayLeave(socket.id, room)) socket.leave(room)
         break
       case 'disconnect': socket.disconnect(true); break
     }

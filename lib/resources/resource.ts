@@ -20,6 +20,8 @@ export interface RoomOps {
   removeRoomMembersFromRooms (sourceRoom: string, destRooms: string | readonly string[]): Promise<void>
   broadcast (rooms: readonly string[], event: string, payload: unknown, except: unknown): void
   getId (request: FastifyRequest): string | undefined
+  /** `work`'s outcome, logged instead of unhandled when nobody awaits it. */
+  watched<T> (work: () => Promise<T>): Promise<T>
 }
 
 // Resource rooms are reserved: a client-chosen name can never reach them; the resource's own
@@ -133,12 +135,14 @@ export class Resource<R extends object = AnyRecord> {
    * await users.subscribe(request, found.map((user) => user.id))
    * ```
    */
-  async subscribe (target: SubscribeTarget, ids: RecordId | readonly RecordId[]): Promise<void> {
-    const socket = this.#socketOf(target)
-    if (socket === undefined) return // an HTTP request: nothing to build for it
-    const rooms = this.#rooms(ids)
-    if (rooms.length === 0) return
-    await this.#ops.join(socket, rooms, SERVER_CHOSEN)
+  subscribe (target: SubscribeTarget, ids: RecordId | readonly RecordId[]): Promise<void> {
+    return this.#ops.watched(async () => {
+      const socket = this.#socketOf(target)
+      if (socket === undefined) return // an HTTP request: nothing to build for it
+      const rooms = this.#rooms(ids)
+      if (rooms.length === 0) return
+      await this.#ops.join(socket, rooms, SERVER_CHOSEN)
+    })
   }
 
   /**
@@ -148,12 +152,14 @@ export class Resource<R extends object = AnyRecord> {
    * await users.unsubscribe(request, 7)
    * ```
    */
-  async unsubscribe (target: SubscribeTarget, ids: RecordId | readonly RecordId[]): Promise<void> {
-    const socket = this.#socketOf(target)
-    if (socket === undefined) return // an HTTP request: nothing to build for it
-    const rooms = this.#rooms(ids)
-    if (rooms.length === 0) return
-    await this.#ops.leave(socket, rooms)
+  unsubscribe (target: SubscribeTarget, ids: RecordId | readonly RecordId[]): Promise<void> {
+    return this.#ops.watched(async () => {
+      const socket = this.#socketOf(target)
+      if (socket === undefined) return // an HTTP request: nothing to build for it
+      const rooms = this.#rooms(ids)
+      if (rooms.length === 0) return
+      await this.#ops.leave(socket, rooms)
+    })
   }
 
   /**
@@ -164,9 +170,11 @@ export class Resource<R extends object = AnyRecord> {
    * await users.watch(request)
    * ```
    */
-  async watch (target: SubscribeTarget): Promise<void> {
-    const socket = this.#socketOf(target)
-    if (socket !== undefined) await this.#ops.join(socket, this.watchRoom, SERVER_CHOSEN)
+  watch (target: SubscribeTarget): Promise<void> {
+    return this.#ops.watched(async () => {
+      const socket = this.#socketOf(target)
+      if (socket !== undefined) await this.#ops.join(socket, this.watchRoom, SERVER_CHOSEN)
+    })
   }
 
   /**
@@ -176,9 +184,11 @@ export class Resource<R extends object = AnyRecord> {
    * await users.unwatch(request)
    * ```
    */
-  async unwatch (target: SubscribeTarget): Promise<void> {
-    const socket = this.#socketOf(target)
-    if (socket !== undefined) await this.#ops.leave(socket, this.watchRoom)
+  unwatch (target: SubscribeTarget): Promise<void> {
+    return this.#ops.watched(async () => {
+      const socket = this.#socketOf(target)
+      if (socket !== undefined) await this.#ops.leave(socket, this.watchRoom)
+    })
   }
 
   /**
@@ -189,10 +199,12 @@ export class Resource<R extends object = AnyRecord> {
    * await users.publish([1, 2], { verb: 'typing', by: 3 }, { except: request })
    * ```
    */
-  async publish (ids: RecordId | readonly RecordId[], data: unknown, options?: PublishOptions): Promise<void> {
-    const rooms = this.#rooms(ids)
-    if (rooms.length === 0) return
-    this.#send(rooms, data, options?.except)
+  publish (ids: RecordId | readonly RecordId[], data: unknown, options?: PublishOptions): Promise<void> {
+    return this.#ops.watched(async () => {
+      const rooms = this.#rooms(ids)
+      if (rooms.length === 0) return
+      this.#send(rooms, data, options?.except)
+    })
   }
 
   /**
@@ -205,12 +217,14 @@ export class Resource<R extends object = AnyRecord> {
    * ```
    * @throws FST_SOCKETS_RESOURCE_PAYLOAD_INVALID, FST_SOCKETS_RESOURCE_ID_INVALID (nothing is sent)
    */
-  async publishCreate (record: R, options?: PublishOptions): Promise<void> {
-    this.#check(this.#checkRecord, 'created', record)
-    const id = this.#ids.id((record as AnyRecord)[this.primaryKey])
-    const message: CreatedMessage<R> = { verb: 'created', id, data: record }
-    this.#send([this.watchRoom], message, options?.except)
-    await this.#ops.addRoomMembersToRooms(this.watchRoom, this.getRoomName(id), SERVER_CHOSEN)
+  publishCreate (record: R, options?: PublishOptions): Promise<void> {
+    return this.#ops.watched(async () => {
+      this.#check(this.#checkRecord, 'created', record)
+      const id = this.#ids.id((record as AnyRecord)[this.primaryKey])
+      const message: CreatedMessage<R> = { verb: 'created', id, data: record }
+      this.#send([this.watchRoom], message, options?.except)
+      await this.#ops.addRoomMembersToRooms(this.watchRoom, this.getRoomName(id), SERVER_CHOSEN)
+    })
   }
 
   /**
@@ -221,15 +235,17 @@ export class Resource<R extends object = AnyRecord> {
    * ```
    * @throws FST_SOCKETS_RESOURCE_PAYLOAD_INVALID, FST_SOCKETS_RESOURCE_ID_INVALID (nothing is sent)
    */
-  async publishUpdate (id: RecordId, changes: Partial<R>, options?: PublishChangeOptions<R>): Promise<void> {
-    const recordId = this.#ids.id(id)
-    this.#check(this.#checkChanges, 'updated', changes)
-    const message: UpdatedMessage<R> = { verb: 'updated', id: recordId, data: changes }
-    if (options?.previous !== undefined) {
-      this.#check(this.#checkRecord, 'updated previous', options.previous)
-      message.previous = options.previous
-    }
-    this.#send([this.getRoomName(recordId)], message, options?.except)
+  publishUpdate (id: RecordId, changes: Partial<R>, options?: PublishChangeOptions<R>): Promise<void> {
+    return this.#ops.watched(async () => {
+      const recordId = this.#ids.id(id)
+      this.#check(this.#checkChanges, 'updated', changes)
+      const message: UpdatedMessage<R> = { verb: 'updated', id: recordId, data: changes }
+      if (options?.previous !== undefined) {
+        this.#check(this.#checkRecord, 'updated previous', options.previous)
+        message.previous = options.previous
+      }
+      this.#send([this.getRoomName(recordId)], message, options?.except)
+    })
   }
 
   /**
@@ -243,16 +259,18 @@ export class Resource<R extends object = AnyRecord> {
    * ```
    * @throws FST_SOCKETS_RESOURCE_PAYLOAD_INVALID, FST_SOCKETS_RESOURCE_ID_INVALID (nothing is sent)
    */
-  async publishDestroy (id: RecordId, options?: PublishChangeOptions<R>): Promise<void> {
-    const recordId = this.#ids.id(id)
-    const message: DestroyedMessage<R> = { verb: 'destroyed', id: recordId }
-    if (options?.previous !== undefined) {
-      this.#check(this.#checkRecord, 'destroyed previous', options.previous)
-      message.previous = options.previous
-    }
-    const room = this.getRoomName(recordId)
-    this.#send([room], message, options?.except)
-    await this.#ops.removeRoomMembersFromRooms(room, room)
+  publishDestroy (id: RecordId, options?: PublishChangeOptions<R>): Promise<void> {
+    return this.#ops.watched(async () => {
+      const recordId = this.#ids.id(id)
+      const message: DestroyedMessage<R> = { verb: 'destroyed', id: recordId }
+      if (options?.previous !== undefined) {
+        this.#check(this.#checkRecord, 'destroyed previous', options.previous)
+        message.previous = options.previous
+      }
+      const room = this.getRoomName(recordId)
+      this.#send([room], message, options?.except)
+      await this.#ops.removeRoomMembersFromRooms(room, room)
+    })
   }
 
   /**
@@ -264,10 +282,12 @@ export class Resource<R extends object = AnyRecord> {
    * ```
    * @throws FST_SOCKETS_RESOURCE_PAYLOAD_INVALID, FST_SOCKETS_RESOURCE_ID_INVALID (nothing is sent)
    */
-  async publishAdd (id: RecordId, attribute: keyof R & string, addedId: RecordId, options?: PublishOptions): Promise<void> {
-    const recordId = this.#ids.id(id)
-    const message: AddedToMessage<R> = { verb: 'addedTo', id: recordId, attribute: this.#ids.attribute(attribute, 'addedTo'), addedId: this.#ids.child(addedId, 'addedTo') }
-    this.#send([this.getRoomName(recordId)], message, options?.except)
+  publishAdd (id: RecordId, attribute: keyof R & string, addedId: RecordId, options?: PublishOptions): Promise<void> {
+    return this.#ops.watched(async () => {
+      const recordId = this.#ids.id(id)
+      const message: AddedToMessage<R> = { verb: 'addedTo', id: recordId, attribute: this.#ids.attribute(attribute, 'addedTo'), addedId: this.#ids.child(addedId, 'addedTo') }
+      this.#send([this.getRoomName(recordId)], message, options?.except)
+    })
   }
 
   /**
@@ -279,10 +299,12 @@ export class Resource<R extends object = AnyRecord> {
    * ```
    * @throws FST_SOCKETS_RESOURCE_PAYLOAD_INVALID, FST_SOCKETS_RESOURCE_ID_INVALID (nothing is sent)
    */
-  async publishRemove (id: RecordId, attribute: keyof R & string, removedId: RecordId, options?: PublishOptions): Promise<void> {
-    const recordId = this.#ids.id(id)
-    const message: RemovedFromMessage<R> = { verb: 'removedFrom', id: recordId, attribute: this.#ids.attribute(attribute, 'removedFrom'), removedId: this.#ids.child(removedId, 'removedFrom') }
-    this.#send([this.getRoomName(recordId)], message, options?.except)
+  publishRemove (id: RecordId, attribute: keyof R & string, removedId: RecordId, options?: PublishOptions): Promise<void> {
+    return this.#ops.watched(async () => {
+      const recordId = this.#ids.id(id)
+      const message: RemovedFromMessage<R> = { verb: 'removedFrom', id: recordId, attribute: this.#ids.attribute(attribute, 'removedFrom'), removedId: this.#ids.child(removedId, 'removedFrom') }
+      this.#send([this.getRoomName(recordId)], message, options?.except)
+    })
   }
 
   // Goes through fastify.sockets.broadcast: room checks, `except` handling and any registry validation

@@ -5,6 +5,7 @@ import { socketContextOf } from '../virtual-request/context.js'
 import { FST_SOCKETS_INVALID_TARGET } from '../errors.js'
 import type { EventRegistry } from './registry.js'
 import type { RoomRules } from './rules.js'
+import type { UnawaitedRejections } from '../common/unawaited.js'
 
 // What fastify.sockets does, string-typed: check every rule first, then apply. The public facade
 // (sockets.ts) adds the types and the docs; resources use these directly for their own room names.
@@ -15,12 +16,19 @@ export class RoomOperations {
   readonly #membership: Membership
   readonly #rules: RoomRules
   readonly #registry: EventRegistry
+  readonly #unawaited: UnawaitedRejections
 
-  constructor (io: Server, membership: Membership, rules: RoomRules, registry: EventRegistry) {
+  constructor (io: Server, membership: Membership, rules: RoomRules, registry: EventRegistry, unawaited: UnawaitedRejections) {
     this.#io = io
     this.#membership = membership
     this.#rules = rules
     this.#registry = registry
+    this.#unawaited = unawaited
+  }
+
+  /** What the public methods return: `work`'s outcome, logged instead of unhandled when nobody awaits it. */
+  watched<T> (work: () => Promise<T>): Promise<T> {
+    return this.#unawaited.watch(work)
   }
 
   getId (request: FastifyRequest): string | undefined {

@@ -44,6 +44,15 @@ export function looksLikeSocketId (name: string): boolean {
   return SOCKET_ID_SHAPE.test(name)
 }
 
+/**
+ * Whether a leave may take the socket `socketId` out of `room`. A socket's own id room is its address:
+ * without it `emit(id)`, `members(id)`, `addRoomMembersToRooms(id, ...)` and a remote `disconnect(id)`
+ * would silently miss it, so `leave`, `leaveAll` and `removeRoomMembersFromRooms` keep it, on every node.
+ */
+export function mayLeave (socketId: string, room: string): boolean {
+  return room !== socketId
+}
+
 // C0 and C1 controls and DEL
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/

@@ -130,25 +130,27 @@ export class Sockets {
    * ```
    * A socket request joining a room whose pattern has a `join` guard joins only if the guard allows;
    * otherwise nothing is joined and the promise rejects with FST_SOCKETS_JOIN_REFUSED (403), which
-   * an unhandled rejection in a route answers as a 403 JWR. Socket ids skip the guards (the server
+   * an awaited join in a route answers as a 403 JWR. A promise of `fastify.sockets` that nobody awaits
+   * never becomes an unhandled rejection: its error is logged (with its code) instead. Socket ids skip the guards (the server
    * decides for them).
    * @throws FST_SOCKETS_NOT_SOCKET_REQUEST for an HTTP request, FST_SOCKETS_INVALID_TARGET, FST_SOCKETS_INVALID_ROOM,
    *   FST_SOCKETS_UNDECLARED_ROOM, FST_SOCKETS_JOIN_REFUSED, FST_SOCKETS_ROOM_NAME, FST_SOCKETS_ROOM_RESERVED,
    *   FST_SOCKETS_ROOM_LIMIT
    */
-  async join (target: SocketTarget, rooms: RoomName | readonly RoomName[], options?: JoinOptions): Promise<void> {
-    await this.#ops.join(target, rooms, options?.allowReserved === true)
+  join (target: SocketTarget, rooms: RoomName | readonly RoomName[], options?: JoinOptions): Promise<void> {
+    return this.#ops.watched(async () => this.#ops.join(target, rooms, options?.allowReserved === true))
   }
 
   /**
-   * Removes sockets from one room or several.
+   * Removes sockets from one room or several. A socket never leaves its own id room (it stays
+   * reachable by `emit(id)`, `members(id)` and `disconnect(id)`): naming it is not an error, it is kept.
    * @example
    * ```ts
    * await app.sockets.leave(request, 'chat:lobby')
    * ```
    */
-  async leave (target: SocketTarget, rooms: RoomName | readonly RoomName[]): Promise<void> {
-    await this.#ops.leave(target, rooms)
+  leave (target: SocketTarget, rooms: RoomName | readonly RoomName[]): Promise<void> {
+    return this.#ops.watched(async () => this.#ops.leave(target, rooms))
   }
 
   /**
@@ -158,8 +160,8 @@ export class Sockets {
    * await app.sockets.leaveAll('game:42')
    * ```
    */
-  async leaveAll (sourceRoom: RoomName | SocketId): Promise<void> {
-    await this.#ops.leaveAll(sourceRoom)
+  leaveAll (sourceRoom: RoomName | SocketId): Promise<void> {
+    return this.#ops.watched(async () => this.#ops.leaveAll(sourceRoom))
   }
 
   /**
@@ -169,19 +171,19 @@ export class Sockets {
    * await app.sockets.addRoomMembersToRooms('team:1', ['game:42'])
    * ```
    */
-  async addRoomMembersToRooms (sourceRoom: RoomName | SocketId, destRooms: RoomName | readonly RoomName[], options?: JoinOptions): Promise<void> {
-    await this.#ops.addRoomMembersToRooms(sourceRoom, destRooms, options?.allowReserved === true)
+  addRoomMembersToRooms (sourceRoom: RoomName | SocketId, destRooms: RoomName | readonly RoomName[], options?: JoinOptions): Promise<void> {
+    return this.#ops.watched(async () => this.#ops.addRoomMembersToRooms(sourceRoom, destRooms, options?.allowReserved === true))
   }
 
   /**
-   * Every member of `sourceRoom` leaves `destRooms`.
+   * Every member of `sourceRoom` leaves `destRooms` (each keeps its own id room).
    * @example
    * ```ts
    * await app.sockets.removeRoomMembersFromRooms('team:1', 'game:42')
    * ```
    */
-  async removeRoomMembersFromRooms (sourceRoom: RoomName | SocketId, destRooms: RoomName | readonly RoomName[]): Promise<void> {
-    await this.#ops.removeRoomMembersFromRooms(sourceRoom, destRooms)
+  removeRoomMembersFromRooms (sourceRoom: RoomName | SocketId, destRooms: RoomName | readonly RoomName[]): Promise<void> {
+    return this.#ops.watched(async () => this.#ops.removeRoomMembersFromRooms(sourceRoom, destRooms))
   }
 
   /**
@@ -225,8 +227,8 @@ export class Sockets {
    * const ids = await app.sockets.members('chat:lobby')
    * ```
    */
-  async members (room: RoomName | SocketId): Promise<SocketId[]> {
-    return await this.#ops.members(room) as SocketId[]
+  members (room: RoomName | SocketId): Promise<SocketId[]> {
+    return this.#ops.watched(async () => await this.#ops.members(room) as SocketId[])
   }
 
   /**
@@ -236,8 +238,8 @@ export class Sockets {
    * const rooms = await app.sockets.rooms(request)
    * ```
    */
-  async rooms (target: FastifyRequest | SocketId): Promise<string[]> {
-    return await this.#ops.rooms(target)
+  rooms (target: FastifyRequest | SocketId): Promise<string[]> {
+    return this.#ops.watched(async () => this.#ops.rooms(target))
   }
 
   /**
@@ -247,8 +249,8 @@ export class Sockets {
    * await app.sockets.disconnect(socketId)
    * ```
    */
-  async disconnect (target: SocketTarget): Promise<void> {
-    await this.#ops.disconnect(target)
+  disconnect (target: SocketTarget): Promise<void> {
+    return this.#ops.watched(async () => this.#ops.disconnect(target))
   }
 
   /**

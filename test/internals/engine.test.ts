@@ -7,7 +7,8 @@ import { createRequire } from 'node:module'
 import { request as httpRequest } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import {
-  connectionById, openConnections, queryOf, useEngineMiddleware, type EngineConnection, type EngineRequest
+  connectionById, dropConnection, onEngineConnection, openConnections, pendingPollResponse, queryOf, useEngineMiddleware,
+  websocketBufferedBytes, type EngineConnection, type EngineRequest
 } from '../../lib/connection/engine.js'
 import { forceCloseTransports, openTransports } from '../../lib/connection/shutdown.js'
 import { buildApp, connect, urlOf, waitFor, type Teardown } from '../helpers/app.js'
@@ -146,4 +147,37 @@ t.test('writeBuffer holds what waits for the next poll; transport.shouldClose wh
   t.equal(connectionById(io, sid), undefined, 'and clients')
   forceCloseTransports(transports)
   t.pass('calling it again is harmless')
+})
+
+t.test('what the slow-consumer bound reads: packetCreate and flush, the pending poll, the websocket buffer, the drop', async (t) => {
+  const app = await buildApp(t)
+  const io = app.sockets.io
+  const events: string[] = []
+  const polls: unknown[] = []
+  onEngineConnection(io, (conn) => {
+    t.equal(typeof conn.id, 'string', 'a connection has its session id')
+    conn.on('packetCreate', (packet) => { events.push(`create:${packet.type}:${typeof packet.data}`) })
+    conn.on('flush', () => { events.push('flush'); if (conn.transport?.name === 'polling') polls.push(pendingPollResponse(conn)) })
+  })
+  const polling = await connect(t, app, { transports: ['polling'] })
+  t.ok(events.includes('create:message:string'), 'packetCreate carries the encoded packet, data a string')
+  t.ok(events.includes('flush'), 'flush is emitted')
+  t.ok(polls.length > 0 && polls.every((res) => res !== undefined && typeof (res as { writableLength?: unknown }).writableLength === 'number'),
+    'at a polling flush, transport.res is the pending poll\'s response')
+  const ws = await connect(t, app)
+  const wsConn = io.of('/').sockets.get(ws.id ?? '')?.conn as unknown as EngineConnection
+  t.equal(websocketBufferedBytes(wsConn), 0, 'transport.socket.bufferedAmount is a number (nothing waits)')
+  const pollConn = io.of('/').sockets.get(polling.id ?? '')?.conn as unknown as EngineConnection
+  t.equal(websocketBufferedBytes(pollConn), 0, 'a polling connection has no websocket buffer')
+  t.equal(pendingPollResponse(wsConn), undefined, 'a websocket connection has no pending poll')
+
+  const reasons: string[] = []
+  for (const socket of io.of('/').sockets.values()) socket.on('disconnect', (reason) => reasons.push(reason))
+  const gone = Promise.all([polling, ws].map(async (client) => await new Promise((resolve) => client.once('disconnect', resolve))))
+  dropConnection(wsConn, 'TEST_REASON')
+  dropConnection(pollConn, 'TEST_REASON')
+  t.same(reasons, ['TEST_REASON', 'TEST_REASON'], 'onClose(reason): socket.io\'s disconnect gets the reason, at once')
+  t.same(openConnections(io), [], 'both connections are closed')
+  await gone
+  t.pass('both clients see the connection end (discard, terminate)')
 })

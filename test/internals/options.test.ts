@@ -48,6 +48,7 @@ t.test('resolveOptions keeps every valid value given', async (t) => {
     requestTimeout: MAX_TIMER_MS,
     maxMessageSize: 1,
     maxInFlight: 1_000_000,
+    maxQueuedBytes: 1,
     maxRoomsPerSocket: 1,
     maxRoomNameLength: 256,
     reservedRoomPrefixes: ['admin:'],
@@ -61,8 +62,8 @@ t.test('resolveOptions keeps every valid value given', async (t) => {
     validate: false
   }, {})
   t.same(opts.allowedOrigins, ['https://a.example', 'http://localhost:3000'], 'origins, each once')
-  t.same([opts.allowNoOrigin, opts.requestTimeout, opts.maxMessageSize, opts.maxInFlight, opts.maxRoomsPerSocket, opts.maxRoomNameLength],
-    [false, MAX_TIMER_MS, 1, 1_000_000, 1, 256], 'the bounds of each number are accepted')
+  t.same([opts.allowNoOrigin, opts.requestTimeout, opts.maxMessageSize, opts.maxInFlight, opts.maxQueuedBytes, opts.maxRoomsPerSocket, opts.maxRoomNameLength],
+    [false, MAX_TIMER_MS, 1, 1_000_000, 1, 1, 256], 'the bounds of each number are accepted')
   t.equal(opts.allowRequest, allowRequest)
   t.equal(opts.onConnection, onConnection)
   t.equal(opts.onDisconnect, onDisconnect)
@@ -117,6 +118,7 @@ const BAD: Record<string, unknown[]> = {
   closeGrace: [-1, 1.5, '5s', MAX_TIMER_MS + 1, 30_001],
   maxMessageSize: [0, -1, 1.5, '1', MAX_TIMER_MS + 1],
   maxInFlight: [0, 1_000_001, 2.5, '8'],
+  maxQueuedBytes: [0, -1, 1.5, '1MB', MAX_TIMER_MS + 1],
   maxRoomsPerSocket: [0, 1_000_001, true],
   maxRoomNameLength: [0, 257, 12.5],
   reservedRoomPrefixes: ['admin:', [''], [1], {}],

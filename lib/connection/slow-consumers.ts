@@ -1,0 +1,99 @@
+import type { ServerResponse } from 'node:http'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Server } from 'socket.io'
+import { FST_SOCKETS_SLOW_CONSUMER } from '../errors.js'
+import { ThinnedCount } from '../common/log.js'
+import { dropConnection, onEngineConnection, pendingPollResponse, websocketBufferedBytes, type EngineConnection } from './engine.js'
+
+// A client that never reads makes the server buffer every answer and broadcast for it: a polling client that
+// only POSTs never takes Engine.IO's write buffer; a websocket whose TCP window stays closed leaves its bytes in
+// the socket, and Engine.IO queues the rest behind them. `maxInFlight` cannot help, as a request leaves the
+// in-flight set once its answer is queued. So each connection's queued bytes are counted as packets are made,
+// answers and broadcasts alike (every packet goes through Engine.IO's `packetCreate`), and a connection past
+// `maxQueuedBytes` is dropped.
+
+// One broadcast hands the same string to every recipient: its size is measured once, not once per socket.
+let lastString: string | undefined
+let lastBytes = 0
+
+function sizeOf (data: unknown): number {
+  if (typeof data === 'string') {
+    if (data !== lastString) { lastString = data; lastBytes = Buffer.byteLength(data) }
+    return lastBytes
+  }
+  if (data instanceof Uint8Array) return data.byteLength
+  return 0
+}
+
+/** Counts one connection's queued bytes and drops it past the cap. */
+class QueueBound {
+  readonly #conn: EngineConnection
+  /** Bytes in Engine.IO's write buffer (made, not flushed yet). */
+  #buffered = 0
+  /** Poll responses written but not taken by the network yet (a client may poll and never read). */
+  readonly #polls = new Set<ServerResponse>()
+  #dropped = false
+
+  constructor (conn: EngineConnection) {
+    this.#conn = conn
+  }
+
+  /** The bytes held for the client: the write buffer, the websocket's buffer, the unread poll answers. */
+  queued (): number {
+    let n = this.#buffered + websocketBufferedBytes(this.#conn)
+    for (const res of this.#polls) n += res.writableLength
+    return n
+  }
+
+  /** A packet is being queued; returns the total when it takes the connection past `cap`. */
+  add (bytes: number, cap: number): number | undefined {
+    if (this.#dropped) return undefined
+    const before = this.queued()
+    this.#buffered += bytes
+    // one message bigger than the cap still goes out on its own
+    if (before === 0 || before + bytes <= cap) return undefined
+    this.#dropped = true
+    return before + bytes
+  }
+
+  flushed (): void {
+    this.#buffered = 0
+    const res = pendingPollResponse(this.#conn)
+    if (res === undefined || res.writableFinished) return
+    this.#polls.add(res)
+    const done = (): void => { this.#polls.delete(res) }
+    res.once('finish', done)
+    res.once('close', done)
+  }
+
+  /** Ends the connection and frees what it held. */
+  drop (reason: string): void {
+    dropConnection(this.#conn, reason)
+    for (const res of this.#polls) res.destroy()
+    this.#polls.clear()
+  }
+}
+
+/** Bounds the bytes queued for each client to `maxQueuedBytes`. */
+export function boundQueues (io: Server, maxQueuedBytes: number, log: FastifyBaseLogger): void {
+  const dropped = new ThinnedCount()
+  onEngineConnection(io, (conn) => {
+    const bound = new QueueBound(conn)
+    conn.on('packetCreate', (packet) => {
+      const total = bound.add(sizeOf(packet.data), maxQueuedBytes)
+      if (total === undefined) return
+      // Dropped on the next tick, not inside Engine.IO's send (which may be in the middle of a broadcast loop
+      // or of an ack): the connection is marked and queues nothing more that counts.
+      process.nextTick(() => {
+        const err = new FST_SOCKETS_SLOW_CONSUMER(total, maxQueuedBytes)
+        const n = dropped.next() // client-driven: thinned across clients, once per client
+        if (n !== undefined) {
+          log.warn({ code: err.code, session: conn.id, address: conn.remoteAddress, transport: conn.transport?.name, queued: total, maxQueuedBytes, dropped: n },
+            `fastify-sockets: ${err.message}`)
+        }
+        bound.drop(err.code)
+      })
+    })
+    conn.on('flush', () => { bound.flushed() })
+  })
+}
