@@ -35,8 +35,8 @@ export function chart (results: Results, line: string): string {
   const out: string[] = []
   let y = 58
   for (const g of groups) {
-    out.push(`<text x="12" y="${y + 12}" class="group">${esc(g.workload)}</text>`)
-    out.push(`<text x="12" y="${y + 27}" class="unit">${esc(g.bars[0]?.unit ?? '')}</text>`)
+    out.push(`<text x="12" y="${y + 12}" class="group">${esc(g.workload)} <tspan class="unit">(${esc(g.bars[0]?.unit ?? '')})</tspan></text>`)
+    y += 20
     for (const r of g.bars) {
       const ratio = r.value / (g.raw as Row).value
       out.push(`<text x="${LEFT - 8}" y="${y + BAR - 3}" class="kind">${LABEL[r.kind]}</text>`)
@@ -60,13 +60,13 @@ export function chart (results: Results, line: string): string {
   }
   const sails = results.sails
   const foot = sails.ok
-    ? `Sails ${sails.version} measured on the request workloads only.`
-    : `Sails 1.5 left out: ${sails.reason}.`
+    ? `Sails ${sails.version} answers the request workloads only.`
+    : `No Sails bars: ${sails.reason}.`
   y = axisBottom + 34
   const height = y + 20
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" role="img" aria-label="Server CPU per unit, relative to raw socket.io">`,
-    '<style>.title{font-size:15px;font-weight:600}.sub,.unit,.tick,.foot{font-size:11px;fill:#57606a}.group{font-size:12.5px;font-weight:600}' +
+    '<style>.title{font-size:15px;font-weight:600}.sub,.unit,.tick,.foot{font-size:11px;fill:#57606a}.group{font-size:12.5px;font-weight:600}.unit{font-weight:400}' +
       '.kind{font-size:11.5px;text-anchor:end}.value{font-size:11px}.missing{font-size:11px;font-style:italic;fill:#cf222e}.tick{text-anchor:middle}' +
       '.grid{stroke:#d0d7de;stroke-width:1}.one{stroke:#57606a;stroke-width:1;stroke-dasharray:3 3}</style>',
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,

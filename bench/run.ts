@@ -53,7 +53,7 @@ interface Cpu { user: number, system: number }
 const cpuOf = (child: Child<unknown>): Promise<Cpu> => child.call<Cpu>('cpu')
 const cpu = async (child: Child<unknown>): Promise<number> => { const { user, system } = await cpuOf(child); return user + system }
 
-const results: Results = { rows: [], notes: [], sails: { ok: false, reason: 'the request workloads did not run' } }
+const results: Results = { rows: [], notes: [], sails: { ok: false, reason: 'Sails 1.5 runs in the request workloads, which this run left out' } }
 const row = (r: Row): void => { results.rows.push(r); console.log(`  ${r.workload} · ${r.kind}: ${r.value.toFixed(2)} ${r.unit}` + (r.throughput !== undefined ? ` · ${Math.round(r.throughput)}/s · p50 ${r.p50?.toFixed(2)} ms · p99 ${r.p99?.toFixed(2)} ms` : '')) }
 
 // ---- virtual requests: round trip and validated POST, one load process per server -----------------------
@@ -179,7 +179,7 @@ async function main (): Promise<void> {
   const started = Date.now()
   console.log(`fastify-sockets bench${smoke ? ' (smoke: tiny counts, no speed asserted)' : ''} · ${machine().line}`)
   if (want('roundtrip') || want('post')) {
-    const sails = noSails ? { ok: false as const, reason: 'Sails 1.5 left out (--no-sails)' } : await ensureSails({ install: !smoke })
+    const sails = noSails ? { ok: false as const, reason: 'Sails 1.5 left out of this run (--no-sails)' } : await ensureSails({ install: !smoke })
     results.sails = sails
     console.log(sails.ok ? `Sails ${sails.version} from bench/.sails joins the request workloads` : `${sails.reason}: the request workloads run without it`)
     if (sails.ok) results.notes.push(`Sails ${sails.version} (sails-hook-sockets, socket.io 4 inside) answers the same packets from routes given as functions, with only the hooks a socket request needs; it validates no schema, so on the POST it does less work than the Fastify servers.`)
