@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 import type { Kind } from './server.js'
 import type { SailsState } from './sails.js'
 import { chart } from './chart.js'
+import { recordRun, type Spread } from './history.js'
 
 // The results: printed; written into docs/benchmarks.md (full tables) and the README (the ratios) between
 // their bench markers, and drawn into docs/bench.svg.
@@ -91,11 +92,19 @@ function verdict (workload: string, ratio: number | undefined): string {
   return `${text}: ${met}`
 }
 
-/** The ratios to raw socket.io, one line per workload (what the README shows). */
-export function ratioTable (results: Results): string {
+/**
+ * The ratios to raw socket.io, one line per workload (what the README shows); with `spread`, the lowest and
+ * highest fastify-sockets / raw of the recorded runs of the same lib/ too.
+ */
+export function ratioTable (results: Results, spread?: Spread): string {
   const lines: string[] = []
-  lines.push('| workload | measure | raw socket.io | fastify-sockets / raw | budget | naive `fastify.inject` / raw | Sails 1.5 / raw |')
-  lines.push('|---|---|---|---|---|---|---|')
+  const range = (w: string, kind: Kind): string => {
+    const r = spread?.ratio(w, kind)
+    return r === undefined ? '—' : `${fmt(r.min, 2)}–${fmt(r.max, 2)}x`
+  }
+  const runs = spread === undefined ? '' : ` | fastify-sockets / raw, ${spread.runs} run${spread.runs === 1 ? '' : 's'}`
+  lines.push(`| workload | measure | raw socket.io | fastify-sockets / raw${runs} | budget | naive \`fastify.inject\` / raw | Sails 1.5 / raw |`)
+  lines.push(`|---|---|---|---${spread === undefined ? '' : '|---'}|---|---|---|`)
   for (const w of workloads(results)) {
     const raw = find(results, w, 'raw')
     const ratio = (kind: Kind): number | undefined => {
@@ -104,13 +113,13 @@ export function ratioTable (results: Results): string {
     }
     const show = (x: number | undefined): string => x === undefined || !Number.isFinite(x) ? '—' : `${fmt(x, 2)}x`
     const ourRatio = ratio('sockets')
-    lines.push(`| ${w} | ${MEASURE[w] ?? ''} | ${raw === undefined ? '—' : `${fmt(raw.value, raw.value < 10 ? 2 : 1)} ${raw.unit.split(' ')[0]}`} | ${show(ourRatio)} | ${verdict(w, ourRatio)} | ${show(ratio('naive'))} | ${show(ratio('sails'))} |`)
+    lines.push(`| ${w} | ${MEASURE[w] ?? ''} | ${raw === undefined ? '—' : `${fmt(raw.value, raw.value < 10 ? 2 : 1)} ${raw.unit.split(' ')[0]}`} | ${show(ourRatio)}${spread === undefined ? '' : ` | ${range(w, 'sockets')}`} | ${verdict(w, ourRatio)} | ${show(ratio('naive'))} | ${show(ratio('sails'))} |`)
   }
   return lines.join('\n')
 }
 
-export function tables (results: Results, params: Record<string, number>): string {
-  const lines: string[] = [ratioTable(results)]
+export function tables (results: Results, params: Record<string, number>, spread?: Spread): string {
+  const lines: string[] = [ratioTable(results, spread)]
   lines.push('')
   lines.push('| workload | server | server CPU or memory per unit | client-seen throughput | p50 | p99 |')
   lines.push('|---|---|---|---|---|---|')
@@ -144,8 +153,10 @@ async function between (file: string, body: string): Promise<void> {
 /** Writes the run: full tables into docs/benchmarks.md, the ratios into the README, the chart into docs/bench.svg. */
 export async function writeReport (results: Results, params: Record<string, number>): Promise<void> {
   const line = machine().line
-  await between('docs/benchmarks.md', `Measured ${line}.\n\n${tables(results, params)}\n`)
-  await between('README.md', `Last full run, ${line}:\n\n${ratioTable(results)}\n`)
+  const spread = await recordRun(results, new Date().toISOString())
+  const over = `The spread column: lowest and highest ratio over the ${spread.runs} run${spread.runs === 1 ? '' : 's'} recorded in bench/results/runs.json for this lib/ (git tree ${spread.lib}).`
+  await between('docs/benchmarks.md', `Measured ${line}.\n\n${tables(results, params, spread)}\n\n${over}\n`)
+  await between('README.md', `Last full run, ${line}:\n\n${ratioTable(results, spread)}\n\n${over}\n`)
   await writeFile(new URL('../docs/bench.svg', import.meta.url), chart(results, line))
   console.log('docs/benchmarks.md, README.md and docs/bench.svg: written from this run')
 }
