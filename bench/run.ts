@@ -22,8 +22,8 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split('
 const want = (name: string): boolean => only === undefined || only.includes(name)
 
 const P = smoke
-  ? { reqSockets: 5, warmupMs: 200, windowMs: 300, rounds: 1, fanSockets: 20, broadcasts: 10, everyMs: 5, fanRounds: 1, memSockets: 50, clusterSockets: 20, cluster3Sockets: 30, scaleSockets: 200, scaleLoads: 2, scaleBroadcasts: 3, scaleEveryMs: 20, scaleRounds: 1 }
-  : { reqSockets: 50, warmupMs: 1500, windowMs: 1200, rounds: 5, fanSockets: 500, broadcasts: 100, everyMs: 40, fanRounds: 4, memSockets: 2000, clusterSockets: 500, cluster3Sockets: 600, scaleSockets: 10_000, scaleLoads: 4, scaleBroadcasts: 10, scaleEveryMs: 400, scaleRounds: 3 }
+  ? { reqSockets: 5, warmupMs: 200, windowMs: 300, rounds: 1, fanSockets: 20, broadcasts: 10, everyMs: 5, fanRounds: 1, memSockets: 50, clusterSockets: 20, cluster3Sockets: 30, scaleSockets: 200, scaleLoads: 2, scaleBroadcasts: 3, scaleRounds: 1 }
+  : { reqSockets: 50, warmupMs: 1500, windowMs: 1200, rounds: 5, fanSockets: 500, broadcasts: 100, everyMs: 40, fanRounds: 4, memSockets: 2000, clusterSockets: 500, cluster3Sockets: 600, scaleSockets: 10_000, scaleLoads: 4, scaleBroadcasts: 10, scaleRounds: 3 }
 
 const children = new Set<Child<unknown>>()
 let redis: RedisServer | undefined
