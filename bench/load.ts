@@ -9,9 +9,10 @@ import { summarize, type Summary } from './stats.js'
 interface Jwr { statusCode: number, body: unknown }
 
 const sockets: Socket[] = []
+let sent = 0 // requests with a fresh url so far, in this process
 
-async function open (url: string): Promise<Socket> {
-  const socket = connectClient(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: 30_000 })
+async function open (url: string, query: Record<string, string> | undefined): Promise<Socket> {
+  const socket = connectClient(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: 30_000, ...(query === undefined ? {} : { query }) })
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve())
     socket.once('connect_error', (err) => reject(new Error(`connect to ${url} failed: ${err.message}`)))
@@ -24,7 +25,7 @@ async function ask (socket: Socket, verb: string, url: string, data: unknown): P
 }
 
 export interface RunResult { count: number, elapsedMs: number, latency: Summary }
-export interface DeliveryResult { count: number, elapsedMs: number, latency: Summary }
+export interface DeliveryResult { count: number, elapsedMs: number, latency: Summary, first: number, last: number, latencies?: number[] }
 
 let deliveries: { expected: number, count: number, first: number, last: number, latencies: number[], done: () => void, timer?: NodeJS.Timeout } | undefined
 let delivered: Promise<DeliveryResult> | undefined
@@ -41,13 +42,16 @@ function onTick (tick: Tick): void {
 }
 
 serve({
-  /** Opens `n` sockets to `url`, `parallel` handshakes at a time; `join` asks each to join the bench room. */
-  connect: async ({ url, n, parallel, join }: { url: string, n: number, parallel: number, join: boolean }) => {
+  /**
+   * Opens `n` sockets to `url`, `parallel` handshakes at a time; `join` asks each to join the bench room.
+   * `query` goes with the handshake (the Sails server gets the SDK metadata sails.io.js sends).
+   */
+  connect: async ({ url, n, parallel, join, query }: { url: string, n: number, parallel: number, join: boolean, query?: Record<string, string> }) => {
     let started = 0
     async function worker (): Promise<void> {
       while (started < n) {
         started++
-        const socket = await open(url)
+        const socket = await open(url, query)
         sockets.push(socket)
         socket.on(EVENT, onTick)
         if (join) {
@@ -60,16 +64,20 @@ serve({
     return sockets.length
   },
 
-  /** Every socket makes sequential requests until `durationMs` has passed; in-flight ones are awaited. */
-  roundtrip: async ({ verb, url, data, durationMs }: { verb: string, url: string, data: unknown, durationMs: number }): Promise<RunResult> => {
+  /**
+   * Every socket makes sequential requests until `durationMs` has passed; in-flight ones are awaited. With
+   * `fresh`, each request's url gets a segment never sent before (`/side/<socket>.<n>`: a room to join).
+   * `first` sockets only, when given (the others stay connected and idle).
+   */
+  roundtrip: async ({ verb, url, data, durationMs, fresh, first }: { verb: string, url: string, data: unknown, durationMs: number, fresh?: boolean, first?: number }): Promise<RunResult> => {
     const latencies: number[] = []
     const start = performance.now()
     const deadline = start + durationMs
     let failure: string | undefined
-    await Promise.all(sockets.map(async (socket) => {
+    await Promise.all(sockets.slice(0, first).map(async (socket, i) => {
       while (performance.now() < deadline && failure === undefined) {
         const t0 = performance.now()
-        const jwr = await ask(socket, verb, url, data)
+        const jwr = await ask(socket, verb, fresh === true ? `${url}/${i}.${++sent}` : url, data)
         latencies.push(performance.now() - t0)
         if (jwr.statusCode !== 200) failure = `${verb} ${url} answered ${jwr.statusCode}: ${JSON.stringify(jwr.body)}`
       }
@@ -79,7 +87,7 @@ serve({
   },
 
   /** Starts counting broadcast deliveries on every socket; `delivered` then waits for `expected` of them. */
-  arm: ({ expected, timeoutMs }: { expected: number, timeoutMs: number }) => {
+  arm: ({ expected, timeoutMs, samples }: { expected: number, timeoutMs: number, samples?: boolean }) => {
     delivered = new Promise<DeliveryResult>((resolve, reject) => {
       const d = {
         expected,
@@ -90,7 +98,8 @@ serve({
         done: () => {
           clearTimeout(d.timer)
           deliveries = undefined
-          resolve({ count: d.count, elapsedMs: d.last - d.first, latency: summarize(d.latencies) })
+          // `samples`: the latencies themselves too, for a driver that merges several load processes
+          resolve({ count: d.count, elapsedMs: d.last - d.first, latency: summarize(d.latencies), first: d.first, last: d.last, ...(samples === true ? { latencies: d.latencies } : {}) })
         },
         timer: undefined as NodeJS.Timeout | undefined
       }

@@ -9,7 +9,7 @@ export function hasRedis (): boolean {
   try { execFileSync('redis-server', ['--version'], { stdio: 'ignore' }); return true } catch { return false }
 }
 
-async function freePort (): Promise<number> {
+export async function freePort (): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo

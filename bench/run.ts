@@ -1,11 +1,14 @@
 import { Child } from './rpc.js'
 import { hasRedis, startRedis, type RedisServer } from './redis.js'
 import { postBody } from './shapes.js'
+import { ensureSails, SAILS_QUERY, type SailsState } from './sails.js'
+import { scale } from './scale.js'
 import type { Kind, ServerHello } from './server.js'
 import type { RunResult, DeliveryResult } from './load.js'
-import { type Results, type Row, W, printTables, writeReadme, machine } from './report.js'
+import { type Results, type Row, W, printTables, writeReport, machine } from './report.js'
+import { median, slope, sum } from './stats.js'
 
-// `npm run bench` (full, writes the README table) or `npm run bench -- --smoke` (tiny counts, asserts
+// `npm run bench` (full, writes the table and chart of docs/benchmarks.md) or `npm run bench -- --smoke` (tiny counts, asserts
 // nothing about speed, exits non-zero only on errors). Each server runs in its own process, each load
 // generator in another; CPU figures are the server's own `process.cpuUsage()` around each measured window.
 // Servers of one workload run side by side and their windows are interleaved round by round, so noise
@@ -13,12 +16,14 @@ import { type Results, type Row, W, printTables, writeReadme, machine } from './
 
 const smoke = process.argv.includes('--smoke')
 const writeToReadme = !smoke && !process.argv.includes('--no-readme')
+// Sails 1.5 joins the request workloads when bench/.sails holds it; a full run installs it there first
+const noSails = process.argv.includes('--no-sails')
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
 const want = (name: string): boolean => only === undefined || only.includes(name)
 
 const P = smoke
-  ? { reqSockets: 5, warmupMs: 200, windowMs: 300, rounds: 1, fanSockets: 20, broadcasts: 10, everyMs: 5, fanRounds: 1, memSockets: 50, clusterSockets: 20 }
-  : { reqSockets: 50, warmupMs: 1500, windowMs: 1200, rounds: 5, fanSockets: 500, broadcasts: 100, everyMs: 40, fanRounds: 4, memSockets: 2000, clusterSockets: 500 }
+  ? { reqSockets: 5, warmupMs: 200, windowMs: 300, rounds: 1, fanSockets: 20, broadcasts: 10, everyMs: 5, fanRounds: 1, memSockets: 50, clusterSockets: 20, cluster3Sockets: 30, scaleSockets: 200, scaleLoads: 2, scaleBroadcasts: 3, scaleRounds: 1 }
+  : { reqSockets: 50, warmupMs: 1500, windowMs: 1200, rounds: 5, fanSockets: 500, broadcasts: 100, everyMs: 40, fanRounds: 4, memSockets: 2000, clusterSockets: 500, cluster3Sockets: 600, scaleSockets: 10_000, scaleLoads: 4, scaleBroadcasts: 10, scaleRounds: 3 }
 
 const children = new Set<Child<unknown>>()
 let redis: RedisServer | undefined
@@ -48,16 +53,16 @@ interface Cpu { user: number, system: number }
 const cpuOf = (child: Child<unknown>): Promise<Cpu> => child.call<Cpu>('cpu')
 const cpu = async (child: Child<unknown>): Promise<number> => { const { user, system } = await cpuOf(child); return user + system }
 
-const results: Results = { rows: [], notes: [] }
+const results: Results = { rows: [], notes: [], sails: { ok: false, reason: 'Sails 1.5 runs in the request workloads, which this run left out' } }
 const row = (r: Row): void => { results.rows.push(r); console.log(`  ${r.workload} · ${r.kind}: ${r.value.toFixed(2)} ${r.unit}` + (r.throughput !== undefined ? ` · ${Math.round(r.throughput)}/s · p50 ${r.p50?.toFixed(2)} ms · p99 ${r.p99?.toFixed(2)} ms` : '')) }
 
 // ---- virtual requests: round trip and validated POST, one load process per server -----------------------
-async function requests (): Promise<void> {
-  const kinds: Kind[] = ['raw', 'naive', 'sockets']
+async function requests (sails: SailsState): Promise<void> {
+  const kinds: Kind[] = ['raw', 'naive', 'sockets', ...(sails.ok ? ['sails' as const] : [])]
   const pairs = kinds.map((kind) => ({ kind, srv: server(kind), gen: load(kind) }))
   const hellos = await Promise.all(pairs.map((p) => p.srv.ready))
   await Promise.all(pairs.map((p) => p.gen.ready))
-  await Promise.all(pairs.map((p, i) => p.gen.call('connect', { url: url(hellos[i] as ServerHello), n: P.reqSockets, parallel: 10, join: false })))
+  await Promise.all(pairs.map((p, i) => p.gen.call('connect', { url: url(hellos[i] as ServerHello), n: P.reqSockets, parallel: 10, join: false, query: p.kind === 'sails' ? SAILS_QUERY : undefined })))
 
   const workloads = [
     { name: W.roundtrip, verb: 'get', path: '/hello', data: undefined, on: want('roundtrip') },
@@ -170,24 +175,21 @@ async function memory (): Promise<void> {
   }
 }
 
-function slope (points: Array<[number, number]>): number {
-  const n = points.length
-  const mx = sum(points.map((p) => p[0])) / n
-  const my = sum(points.map((p) => p[1])) / n
-  return sum(points.map(([x, y]) => (x - mx) * (y - my))) / sum(points.map(([x]) => (x - mx) ** 2))
-}
-
-function sum (values: number[]): number { return values.reduce((a, b) => a + b, 0) }
-function median (values: number[]): number { const s = [...values].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? NaN }
-
 async function main (): Promise<void> {
   const started = Date.now()
   console.log(`fastify-sockets bench${smoke ? ' (smoke: tiny counts, no speed asserted)' : ''} · ${machine().line}`)
-  if (want('roundtrip') || want('post')) await requests()
+  if (want('roundtrip') || want('post')) {
+    const sails = noSails ? { ok: false as const, reason: 'Sails 1.5 left out of this run (--no-sails)' } : await ensureSails({ install: !smoke })
+    results.sails = sails
+    console.log(sails.ok ? `Sails ${sails.version} from bench/.sails joins the request workloads` : `${sails.reason}: the request workloads run without it`)
+    if (sails.ok) results.notes.push(`Sails ${sails.version} (sails-hook-sockets, socket.io 4 inside) answers the same packets from routes given as functions, with only the hooks a socket request needs; it validates no schema, so on the POST it does less work than the Fastify servers.`)
+    await requests(sails)
+  }
   if (want('broadcast')) {
     await fanOut(W.broadcast, ['raw', 'sockets'], (kind) => [server(kind)], P.fanSockets)
   }
   if (want('memory')) await memory()
+  if (want('scale')) await scale({ server: (kind) => server(kind), load, stop, cpu, row }, P)
   if (want('cluster')) {
     if (hasRedis()) {
       redis = await startRedis()
@@ -202,9 +204,26 @@ async function main (): Promise<void> {
       results.notes.push('cluster fan-out skipped: no redis-server')
     }
   }
+  if (want('cluster3')) await cluster3()
   printTables(results, P)
-  if (writeToReadme) await writeReadme(results, P)
+  if (writeToReadme) await writeReport(results, P)
   console.log(`bench done in ${((Date.now() - started) / 1000).toFixed(0)} s`)
+}
+
+// ---- cluster fan-out over three nodes: its own redis-server, CPU summed over the nodes ---------------------
+async function cluster3 (): Promise<void> {
+  if (!hasRedis()) {
+    if (!smoke) throw new Error('three-node cluster workload needs redis-server on PATH (or pass --only= without cluster3)')
+    console.log('cluster fan-out, 3 nodes: SKIPPED, redis-server is not on PATH')
+    results.notes.push('cluster fan-out (3 nodes) skipped: no redis-server')
+    return
+  }
+  redis = await startRedis()
+  const redisUrl = redis.url
+  await fanOut(W.cluster3, ['raw', 'sockets'],
+    (kind) => ['a', 'b', 'c'].map(() => server(kind, [`--redis=${redisUrl}`, `--key=bench3-${kind}`])), P.cluster3Sockets)
+  await redis.stop()
+  redis = undefined
 }
 
 // Interrupted: children leave with their IPC channel; redis-server is stopped here, by its pid.

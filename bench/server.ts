@@ -9,19 +9,22 @@ import { createAdapter } from '@socket.io/redis-adapter'
 import { createClient } from 'redis'
 import fastifySockets from '../lib/index.js'
 import { serve } from './rpc.js'
+import { freePort } from './redis.js'
+import { liftSails } from './sails.js'
 import { ROOM, EVENT, POST_BODY_SCHEMA, POST_REPLY_SCHEMA, now, Tick } from './shapes.js'
 
 // One bench server in its own process: `raw` (socket.io 4 acking constants: the ceiling), `naive`
-// (Fastify + socket.io calling fastify.inject with its defaults per packet) or `sockets` (this plugin).
+// (Fastify + socket.io calling fastify.inject with its defaults per packet), `sockets` (this plugin) or
+// `sails` (Sails 1.5 with sails-hook-sockets, from bench/.sails: see sails.ts).
 // The driver reads this process's own CPU time over IPC before and after each workload.
 
-export type Kind = 'raw' | 'naive' | 'sockets'
+export type Kind = 'raw' | 'naive' | 'sockets' | 'sails'
 export interface ServerHello { port: number, pid: number, typedEvents: boolean }
 
 const kind = process.argv[2] as Kind
 const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 const redisUrl = arg('redis')
-if (!['raw', 'naive', 'sockets'].includes(kind)) throw new Error(`unknown server kind '${String(kind)}'`)
+if (!['raw', 'naive', 'sockets', 'sails'].includes(kind)) throw new Error(`unknown server kind '${String(kind)}'`)
 
 // fastify-sockets broadcasts a typed event, validated once per broadcast (the plugin's default).
 const typedEvents = { events: { [EVENT]: Tick } }
@@ -50,6 +53,9 @@ interface Envelope { method?: string, url?: string, headers?: Record<string, str
 let io: Server
 let app: FastifyInstance | undefined
 let port: number
+let sailsBroadcast: ((room: string, event: string, payload: unknown) => void) | undefined
+// rooms named `side-…` are joined by `GET /side/:room` (a fresh room per request); `leaveSide` empties them
+const SIDE = 'side-'
 
 if (kind === 'raw') {
   const http = createServer()
@@ -59,13 +65,19 @@ if (kind === 'raw') {
   const joinAck = json({ joined: true })
   io.on('connection', (socket) => {
     socket.on('get', (req: Envelope, ack: Ack) => {
-      if (req.url === '/join') { socket.join(ROOM); ack(joinAck) } else ack(helloAck)
+      if (req.url === '/join') { socket.join(ROOM); ack(joinAck) } else if (req.url?.startsWith('/side/') === true) { socket.join(SIDE + req.url.slice(6)); ack(joinAck) } else ack(helloAck)
     })
     socket.on('post', (_req: Envelope, ack: Ack) => { ack(postAck) })
   })
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
   port = (http.address() as AddressInfo).port
   closers.push(() => io.close())
+} else if (kind === 'sails') {
+  port = await freePort()
+  const lifted = await liftSails({ port, hello: HELLO, room: ROOM })
+  io = lifted.io
+  sailsBroadcast = (room, event, payload) => lifted.sails.sockets.broadcast(room, event, payload)
+  closers.push(() => new Promise<void>((resolve) => lifted.sails.lower(() => resolve())))
 } else {
   app = Fastify()
   app.get('/hello', async () => HELLO)
@@ -74,9 +86,11 @@ if (kind === 'raw') {
 
   if (kind === 'sockets') {
     const cluster = redisUrl === undefined ? {} : { cluster: { redis: { url: redisUrl }, key: arg('key') ?? 'bench' } }
-    await app.register(fastifySockets, { socketio, ...typedEvents, ...cluster } as never)
+    // the scale workload's sockets join a fresh room per request, far more than the default 100 per socket
+    await app.register(fastifySockets, { socketio, ...typedEvents, ...cluster, maxRoomsPerSocket: 1_000_000 } as never)
     const sockets = app.sockets
     app.get('/join', async (request) => { await sockets.join(request, ROOM); return { joined: true } })
+    app.get('/side/:room', async (request) => { await sockets.join(request, SIDE + (request.params as { room: string }).room); return { joined: true } })
     io = sockets.io
   } else {
     const fastify = app
@@ -104,6 +118,7 @@ if (kind === 'raw') {
 
 function broadcast (payload: Tick): void {
   if (kind === 'sockets') (app as FastifyInstance).sockets.broadcast(ROOM, EVENT, payload)
+  else if (sailsBroadcast !== undefined) sailsBroadcast(ROOM, EVENT, payload)
   else io.to(ROOM).emit(EVENT, payload)
 }
 
@@ -123,6 +138,18 @@ serve({
     return process.memoryUsage()
   },
   clients: () => io.engine.clientsCount,
+  // outside the measured windows: every socket leaves the rooms `GET /side/:room` made it join
+  leaveSide: async () => {
+    let left = 0
+    for (const socket of io.of('/').sockets.values()) {
+      const rooms = [...socket.rooms].filter((room) => room.startsWith(SIDE))
+      if (rooms.length === 0) continue
+      left += rooms.length
+      if (kind === 'sockets') await (app as FastifyInstance).sockets.leave(socket.id, rooms)
+      else for (const room of rooms) await socket.leave(room)
+    }
+    return left
+  },
   roomSize: async () => (await io.in(ROOM).fetchSockets()).length,
   // `count` broadcasts, one every `everyMs`, so each is flushed on its own as in a live app
   broadcast: async ({ count, everyMs, text }: { count: number, everyMs: number, text: string }) => {

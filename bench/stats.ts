@@ -7,3 +7,13 @@ export function summarize (values: number[]): Summary {
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number
   return { n: sorted.length, p50: at(0.5), p99: at(0.99) }
 }
+
+/** Least-squares slope of y over x. */
+export function slope (points: Array<[number, number]>): number {
+  const n = points.length
+  const mx = sum(points.map((p) => p[0])) / n
+  const my = sum(points.map((p) => p[1])) / n
+  return sum(points.map(([x, y]) => (x - mx) * (y - my))) / sum(points.map(([x]) => (x - mx) ** 2))
+}
+export function sum (values: number[]): number { return values.reduce((a, b) => a + b, 0) }
+export function median (values: number[]): number { const s = [...values].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? NaN }
