@@ -5,6 +5,7 @@ import { resolveOptions, type FastifySocketsOptions, type ResolvedOptions } from
 import { FST_SOCKETS_ALREADY_REGISTERED, FST_SOCKETS_NOT_AT_ROOT } from './errors.js'
 import { VirtualRequests } from './virtual-request/runner.js'
 import { leanDispatcher } from './virtual-request/dispatch.js'
+import { ackParser } from './virtual-request/ack-encoder.js'
 import { socketContextOf } from './virtual-request/context.js'
 import { EventRegistry } from './rooms/registry.js'
 import { RoomRules } from './rooms/rules.js'
@@ -50,6 +51,8 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
   let io: Server | undefined
   try {
     io = new Server(fastify.server, {
+      // an app that chose its own parser keeps it; JWRs then go through it like any data
+      ...(opts.socketio.parser === undefined ? { parser: ackParser } : {}),
       ...opts.socketio,
       ...(cluster === undefined ? {} : { adapter: cluster.adapter() }),
       maxHttpBufferSize: opts.maxMessageSize,

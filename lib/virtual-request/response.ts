@@ -2,6 +2,7 @@ import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http
 import { Stream } from 'node:stream'
 import type { VirtualConnection, VirtualIncoming } from './request.js'
 import type { Chunks } from './body.js'
+import { NullObject } from '../common/values.js'
 import {
   checkChunk, checkHeadersArgument, headerListError, checkNameArgument, checkStatusCode, checkStatusMessage, checkTrailers, headersSentError
 } from './node-checks.js'
@@ -60,7 +61,7 @@ export class VirtualOutgoing<T> extends Stream {
   destroyed = false
   readonly req: VirtualIncoming
   readonly socket: VirtualConnection
-  readonly #headers: Record<string, HeaderValue> = Object.create(null)
+  readonly #headers = new NullObject<Record<string, HeaderValue>>()
   // original spellings, only of names that were not given in lower case (getRawHeaderNames)
   #rawNames: Record<string, string> | undefined
   #trailers: Record<string, string> | undefined
