@@ -6,6 +6,8 @@ import { FST_SOCKETS_ALREADY_REGISTERED, FST_SOCKETS_NOT_AT_ROOT } from './error
 import { VirtualRequests } from './virtual-request/runner.js'
 import { leanDispatcher } from './virtual-request/dispatch.js'
 import { ackParser } from './virtual-request/ack-encoder.js'
+import { offerParsedBody } from './virtual-request/json-handoff.js'
+import type { VirtualIncoming } from './virtual-request/request.js'
 import { socketContextOf } from './virtual-request/context.js'
 import { EventRegistry } from './rooms/registry.js'
 import { RoomRules } from './rooms/rules.js'
@@ -114,6 +116,7 @@ async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: 
     if (ctx !== undefined) {
       request.log = request.log.child({ socketId: ctx.socket.id })
       reply.log = request.log
+      if ((request.raw as unknown as VirtualIncoming).hasParsedBody) offerParsedBody(request)
     }
     done()
   })
