@@ -1,10 +1,15 @@
-import * as parser from 'socket.io-parser'
+import { createRequire } from 'node:module'
+import type * as Parser from 'socket.io-parser'
 import type { JWR } from './jwr.js'
 
 // socket.io's packet encoder, but a JWR whose body is JSON text the answer already holds is written by
 // splicing that text into the ack packet: the bytes on the wire are the JSON of the same value, and the
 // body is not walked for binary data and stringified again (the round-trip bench: ~0.5 µs a request for
 // a small body, more for larger ones). Every other packet is encoded by socket.io's own encoder.
+
+// The build socket.io itself loads (CommonJS): one module instance, and not the ESM build Node would pick
+// for an import, which is the debug build.
+const parser = createRequire(import.meta.url)('socket.io-parser') as typeof Parser
 
 /** On a JWR: the JSON text of its body, well-formed UTF-16, known to parse (as `body`). */
 export const kJsonText: unique symbol = Symbol('fastify-sockets.jsonText')
@@ -13,7 +18,7 @@ export const kJsonText: unique symbol = Symbol('fastify-sockets.jsonText')
 export type SplicedJwr = JWR & { [kJsonText]?: string }
 
 class AckEncoder extends parser.Encoder {
-  override encode (packet: parser.Packet): ReturnType<parser.Encoder['encode']> {
+  override encode (packet: Parser.Packet): ReturnType<Parser.Encoder['encode']> {
     if (packet.type === parser.PacketType.ACK && Array.isArray(packet.data) && packet.data.length === 1) {
       const jwr = packet.data[0] as SplicedJwr | null | undefined
       const text = jwr?.[kJsonText]

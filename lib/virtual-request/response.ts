@@ -197,7 +197,7 @@ export class VirtualOutgoing<T> extends Stream {
 
   flushHeaders (): void { if (!this.headersSent) this._implicitHeader() }
 
-  write (chunk: string | Uint8Array, encoding?: BufferEncoding | ((err?: Error | null) => void), callback?: (err?: Error | null) => void): boolean {
+  write (chunk: string | Uint8Array, encoding?: BufferEncoding | null | ((err?: Error | null) => void), callback?: (err?: Error | null) => void): boolean {
     if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
     checkChunk(chunk)
     if (this.writableEnded) {
@@ -208,10 +208,12 @@ export class VirtualOutgoing<T> extends Stream {
     }
     if (!this.headersSent) this._implicitHeader()
     if (this.#hasBody && chunk.length > 0) {
-      if (typeof chunk === 'string') this.#chunks.push(encoding === undefined || encoding === 'utf8' || encoding === 'utf-8' ? chunk : Buffer.from(chunk, encoding))
+      // Fastify ends every answer with end(payload, null, null): a null encoding is UTF-8, as for Node, and
+      // the string is kept as is (before, each answer was copied into a Buffer, then decoded back)
+      if (typeof chunk === 'string') this.#chunks.push(encoding === undefined || encoding === null || encoding === 'utf8' || encoding === 'utf-8' ? chunk : Buffer.from(chunk, encoding))
       else this.#chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
     }
-    if (callback !== undefined) process.nextTick(callback)
+    if (typeof callback === 'function') process.nextTick(callback)
     return true
   }
 
