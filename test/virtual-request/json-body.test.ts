@@ -133,3 +133,20 @@ t.test('a route that reads request.raw after the body was handed over finds it e
   const socket = await connect(t, app)
   t.same((await request(socket, 'post', '/read', { a: 1 })).body, { left: 0, body: { a: 1 } })
 })
+
+t.test('an app\'s own socket.io parser is kept, and answers still arrive', async (t) => {
+  const { createRequire } = await import('node:module')
+  const parser = createRequire(import.meta.url)('socket.io-parser') as typeof import('socket.io-parser')
+  class CountingEncoder extends parser.Encoder {
+    static count = 0
+    override encode (packet: Parameters<InstanceType<typeof parser.Encoder>['encode']>[0]): ReturnType<InstanceType<typeof parser.Encoder>['encode']> {
+      CountingEncoder.count++
+      return super.encode(packet)
+    }
+  }
+  const app = await buildApp(t, { socketio: { parser: { ...parser, Encoder: CountingEncoder } } }, echo)
+  const socket = await connect(t, app)
+  const jwr = await request(socket, 'post', '/echo', { a: 1 })
+  t.same((jwr.body as Record<string, unknown>).body, { a: 1 })
+  t.ok(CountingEncoder.count > 0, 'its encoder wrote the packets')
+})
