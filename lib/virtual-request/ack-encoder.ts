@@ -17,6 +17,23 @@ export const kJsonText: unique symbol = Symbol('fastify-sockets.jsonText')
 /** A JWR that may carry the JSON text of its body (invisible to JSON.stringify and to socket.io). */
 export type SplicedJwr = JWR & { [kJsonText]?: string }
 
+// Printable ASCII but `"` and `\`: a string of these is its own JSON text between quotes.
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
+
+function quoted (value: string): string {
+  return PLAIN.test(value) ? '"' + value + '"' : JSON.stringify(value)
+}
+
+// JSON.stringify(headers), about twice as fast on Node 20 for the few plain strings an answer has
+function headersJson (headers: JWR['headers']): string {
+  let out = ''
+  for (const name in headers) {
+    const value = headers[name] as string | string[]
+    out += (out === '' ? '{' : ',') + quoted(name) + ':' + (typeof value === 'string' ? quoted(value) : JSON.stringify(value))
+  }
+  return out === '' ? '{}' : out + '}'
+}
+
 class AckEncoder extends parser.Encoder {
   override encode (packet: Parser.Packet): ReturnType<Parser.Encoder['encode']> {
     if (packet.type === parser.PacketType.ACK && Array.isArray(packet.data) && packet.data.length === 1) {
@@ -27,7 +44,7 @@ class AckEncoder extends parser.Encoder {
         let out = '3'
         if (packet.nsp !== undefined && packet.nsp !== '/') out += packet.nsp + ','
         if (packet.id !== undefined && packet.id !== null) out += String(packet.id)
-        return [out + '[{"body":' + text + ',"statusCode":' + JSON.stringify(jwr!.statusCode) + ',"headers":' + JSON.stringify(jwr!.headers) + '}]']
+        return [out + '[{"body":' + text + ',"statusCode":' + JSON.stringify(jwr!.statusCode) + ',"headers":' + headersJson(jwr!.headers) + '}]']
       }
     }
     return super.encode(packet)

@@ -10,7 +10,7 @@ const parser = createRequire(import.meta.url)('socket.io-parser') as typeof Pars
 const ours = new ackParser.Encoder()
 const theirs = new parser.Encoder()
 const jsonAnswer = (text: string): ReturnType<typeof jwrOfResponse> =>
-  jwrOfResponse({ statusCode: 201, headers: { 'content-type': 'application/json; charset=utf-8', 'x-list': ['a', 'b'] }, body: [text] })
+  jwrOfResponse({ statusCode: 201, headers: { 'content-type': 'application/json; charset=utf-8', 'x-list': ['a', 'b'], 'x-quoted': 'a "b" \\ c\td é', 123: 'n' }, body: [text] })
 
 t.test('an ack of a JSON answer: the same packet as socket.io writes', async (t) => {
   for (const value of [{ hello: 'world' }, [1, 'two', null, { three: [true] }], 'a string', 0, null, { u: 'héllo ✓ 𝄞 \u2028' }]) {
