@@ -5,6 +5,9 @@ import { resolveOptions, type FastifySocketsOptions, type ResolvedOptions } from
 import { FST_SOCKETS_ALREADY_REGISTERED, FST_SOCKETS_NOT_AT_ROOT } from './errors.js'
 import { VirtualRequests } from './virtual-request/runner.js'
 import { leanDispatcher } from './virtual-request/dispatch.js'
+import { ackParser } from './virtual-request/ack-encoder.js'
+import { offerParsedBody } from './virtual-request/json-handoff.js'
+import type { VirtualIncoming } from './virtual-request/request.js'
 import { socketContextOf } from './virtual-request/context.js'
 import { EventRegistry } from './rooms/registry.js'
 import { RoomRules } from './rooms/rules.js'
@@ -53,6 +56,8 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
   let io: Server | undefined
   try {
     io = new Server(fastify.server, {
+      // an app that chose its own parser keeps it; JWRs then go through it like any data
+      ...(opts.socketio.parser === undefined ? { parser: ackParser } : {}),
       ...opts.socketio,
       ...(cluster === undefined ? {} : { adapter: cluster.adapter() }),
       maxHttpBufferSize: opts.maxMessageSize,
@@ -117,6 +122,7 @@ async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: 
     if (ctx !== undefined) {
       request.log = request.log.child({ socketId: ctx.socket.id })
       reply.log = request.log
+      if ((request.raw as unknown as VirtualIncoming).hasParsedBody) offerParsedBody(request)
     }
     done()
   })

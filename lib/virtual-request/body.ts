@@ -9,6 +9,8 @@ export type Chunks = ReadonlyArray<string | Buffer>
 export interface DecodedBody {
   body: unknown
   bytes: number
+  /** The JSON text `body` was parsed from, when it came as one string (what the ack encoder may splice). */
+  json?: string
 }
 
 type Kind = 'json' | 'text' | 'binary'
@@ -68,9 +70,15 @@ function decoderFor (charset: string): TextDecoder | null {
   return decoder
 }
 
+// JSON.parse's own failure, told apart from any value the text could hold
+const NOT_JSON: unique symbol = Symbol('not json')
 function parseJson (text: string): unknown {
-  try { return JSON.parse(text) } catch { return text }
+  try { return JSON.parse(text) } catch { return NOT_JSON }
 }
+
+// A JSON text with a lone surrogate parses, but spliced as is it would reach the client as U+FFFD, where
+// JSON.stringify sends it escaped: such a text is not offered for splicing.
+const isWellFormed = (text: string): boolean => (text as unknown as { isWellFormed: () => boolean }).isWellFormed()
 
 /**
  * The JWR body of an answer of content type `type` (`undefined`: none) made of `chunks`.
@@ -85,7 +93,11 @@ export function decodeBody (type: string | undefined, chunks: Chunks, knownBytes
   // The common case, Fastify's serializer: one string, UTF-8. No copy, no re-encoding.
   if (kind !== 'binary' && chunks.length === 1 && typeof first === 'string' && isUtf8(charset)) {
     if (first.length === 0) return { body: undefined, bytes: 0 }
-    return { body: kind === 'json' ? parseJson(first) : first, bytes: knownBytes ?? Buffer.byteLength(first) }
+    const bytes = knownBytes ?? Buffer.byteLength(first)
+    if (kind !== 'json') return { body: first, bytes }
+    const body = parseJson(first)
+    if (body === NOT_JSON) return { body: first, bytes }
+    return isWellFormed(first) ? { body, bytes, json: first } : { body, bytes }
   }
 
   const bytes = bytesOf(chunks)
@@ -96,5 +108,7 @@ export function decodeBody (type: string | undefined, chunks: Chunks, knownBytes
   const decoder = decoderFor(isUtf8(charset) ? 'utf-8' : charset as string)
   if (decoder === null) return { body: bytes, bytes: bytes.length }
   const text = decoder.decode(bytes)
-  return { body: kind === 'json' ? parseJson(text) : text, bytes: bytes.length }
+  if (kind !== 'json') return { body: text, bytes: bytes.length }
+  const body = parseJson(text)
+  return { body: body === NOT_JSON ? text : body, bytes: bytes.length }
 }

@@ -16,7 +16,8 @@ export interface PendingRequest {
   readonly ack: ((jwr: JWR) => void) | undefined
   readonly method: string
   readonly url: string
-  timer: NodeJS.Timeout | undefined
+  /** When it times out (performance.now() clock): deadlines.ts. */
+  deadline: number
   settled: boolean
   request: Abortable | undefined
 }

@@ -13,9 +13,10 @@ export type { DispatchOutput, DispatchDone } from './response.js'
 // normalisation of input the plugin had already checked, HTTP header text rendered and parsed back,
 // Buffer copies and a result object with cookie parsing; about 40 µs of CPU per request where this
 // pair costs about 4, and 162 µs against raw socket.io's 31 for the whole round trip where it is now ~45.
-// Inherent repeated work, the price of running Fastify's real parsers and serializers: the envelope is
-// stringified and parsed again by Fastify's JSON parser, the answer serialised by Fastify and parsed back
-// into the JWR. `dispatch: 'inject'` (inject.ts) runs light-my-request instead, for apps that need a real
+// Repeated work left, the price of running Fastify's real parsers and serializers: a JSON body is
+// stringified (for its content-length and for any parser but Fastify's default, see json-handoff.ts), and
+// the answer serialised by Fastify is parsed once for the JWR (its text then spliced into the ack,
+// ack-encoder.ts). `dispatch: 'inject'` (inject.ts) runs light-my-request instead, for apps that need a real
 // ServerResponse (what this pair does not emulate is listed in not-emulated.ts).
 
 /** What `fastify.routing` takes. */

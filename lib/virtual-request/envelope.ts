@@ -16,7 +16,8 @@ const CTL = /[\u0000-\u001f\u007f]/
 /**
  * Finds a key that could poison a prototype (`__proto__` anywhere; `constructor` holding an object,
  * the `constructor.prototype` form Fastify's JSON parser refuses too), or nesting past the limit.
- * Iterative, so a deeply nested payload cannot overflow the stack.
+ * Iterative, so a deeply nested payload cannot overflow the stack. On its way it turns every -0 into 0:
+ * JSON has no -0 once serialised, so a body handed to a route unparsed holds what parsing its JSON gives.
  */
 export function findUnsafeKey (root: unknown): string | undefined {
   if (root === null || typeof root !== 'object') return undefined
@@ -28,7 +29,11 @@ export function findUnsafeKey (root: unknown): string | undefined {
     // byte by byte (then stringifying it) would cost ~50x a string of the same size
     if (ArrayBuffer.isView(node) || node instanceof ArrayBuffer) return 'binary data (send JSON)'
     if (Array.isArray(node)) {
-      for (const item of node) if (item !== null && typeof item === 'object') stack.push([item, depth + 1])
+      for (let i = 0; i < node.length; i++) {
+        const item: unknown = node[i]
+        if (item !== null && typeof item === 'object') stack.push([item, depth + 1])
+        else if (item === 0 && Object.is(item, -0)) node[i] = 0
+      }
       continue
     }
     for (const key of Object.keys(node as object)) {
@@ -36,6 +41,7 @@ export function findUnsafeKey (root: unknown): string | undefined {
       if (key === '__proto__') return "a '__proto__' key"
       if (key === 'constructor' && value !== null && typeof value === 'object') return "a 'constructor' object key"
       if (value !== null && typeof value === 'object') stack.push([value, depth + 1])
+      else if (value === 0 && Object.is(value, -0)) (node as Record<string, unknown>)[key] = 0
     }
   }
   return undefined
@@ -48,6 +54,8 @@ export interface RequestParts {
   headers: Record<string, string>
   /** JSON text of the body, for verbs that carry one and only when `data` was given. */
   payload: string | undefined
+  /** The value `payload` is the JSON text of (`data` as socket.io parsed it, checked above): see json-handoff.ts. */
+  parsed: unknown
 }
 
 export type ParseResult = { ok: true, parts: RequestParts } | { ok: false, reason: string }
@@ -129,7 +137,7 @@ export function parseEnvelope (verb: Verb, envelope: unknown, base: Record<strin
     headers['content-type'] = 'application/json'
   }
 
-  return { ok: true, parts: { method: verb.toUpperCase() as Uppercase<Verb>, url, headers, payload } }
+  return { ok: true, parts: { method: verb.toUpperCase() as Uppercase<Verb>, url, headers, payload, parsed: payload === undefined ? undefined : data } }
 }
 
 const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]*)?$/

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { LIMITS } from '../common/limits.js'
+import { NullObject } from '../common/values.js'
 
 // Which headers a virtual request carries. The handshake's headers describe the connection (who connects,
 // through which proxies, with which credentials) and are the base of every request, less those that
@@ -84,7 +85,9 @@ export function replaceableProblem (name: string): string | undefined {
  * per-request headers, with `accept-encoding: identity`. Computed once per connection.
  */
 export function baseHeaders (handshake: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = Object.create(null)
+  // Every request copies it: a NullObject (no inherited names, fast mode), since V8 copies an
+  // Object.create(null) object, kept in dictionary mode, about 15x slower (~800 ns a request).
+  const out = new NullObject<Record<string, string>>()
   for (const name of Object.keys(handshake)) {
     if (FRAMING_HEADERS.includes(name) || isPerRequest(name)) continue
     const value = handshake[name]

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { DispatchOutput } from './dispatch.js'
 import { decodeBody } from './body.js'
+import { kJsonText, type SplicedJwr } from './ack-encoder.js'
 
 /**
  * The JSON WebSocket Response a socket receives as the ack of a virtual request (sails.io.js shape).
@@ -48,7 +49,9 @@ export function jwrOfResponse (res: DispatchOutput): JWR {
   const type = headers['content-type']
   const declared = headers['content-length']
   const known = typeof declared === 'string' ? Number(declared) : NaN
-  const { body, bytes } = decodeBody(typeof type === 'string' ? type : undefined, res.body, Number.isSafeInteger(known) ? known : undefined)
+  const { body, bytes, json } = decodeBody(typeof type === 'string' ? type : undefined, res.body, Number.isSafeInteger(known) ? known : undefined)
   if (body !== undefined && bytes !== known) headers['content-length'] = String(bytes)
-  return { body, statusCode: res.statusCode, headers }
+  const jwr: SplicedJwr = { body, statusCode: res.statusCode, headers }
+  if (json !== undefined) jwr[kJsonText] = json
+  return jwr
 }

@@ -12,6 +12,8 @@ export interface DispatchInput {
   headers: Record<string, string>
   /** JSON text of the body, if any. */
   payload: string | undefined
+  /** The value `payload` is the JSON text of, when the caller has it already parsed. */
+  parsed?: unknown
 }
 
 /**
@@ -60,7 +62,9 @@ export class VirtualIncoming extends Readable {
   aborted = false
   complete = true
   readonly [kSocketContext]: unknown
-  #body: Buffer | undefined
+  // the JSON text of the body until it is read (as bytes) or handed over parsed
+  #body: string | undefined
+  #parsed: unknown
 
   constructor (context: unknown, connection: VirtualConnection, input: DispatchInput) {
     super({ autoDestroy: false })
@@ -70,8 +74,9 @@ export class VirtualIncoming extends Readable {
     this.socket = connection
     const headers = input.headers
     if (input.payload !== undefined) {
-      this.#body = Buffer.from(input.payload, 'utf8')
-      headers['content-length'] = String(this.#body.length)
+      this.#body = input.payload
+      this.#parsed = input.parsed
+      headers['content-length'] = String(Buffer.byteLength(input.payload))
     }
     this.headers = headers
   }
@@ -105,10 +110,25 @@ export class VirtualIncoming extends Readable {
     this.emit('close')
   }
 
+  /**
+   * Whether the body can still be handed over parsed: it has a parsed value and nobody read the stream.
+   * (json-handoff.ts; the value is JSON data, so `undefined` means none.)
+   */
+  get hasParsedBody (): boolean { return this.#body !== undefined && this.#parsed !== undefined }
+
+  /** The body, parsed; the stream then ends empty, as an HTTP request's does once Fastify parsed its body. */
+  takeParsedBody (): unknown {
+    const parsed = this.#parsed
+    this.#body = undefined
+    this.#parsed = undefined
+    return parsed
+  }
+
   override _read (): void {
     const body = this.#body
     this.#body = undefined
-    if (body !== undefined) this.push(body)
+    this.#parsed = undefined
+    if (body !== undefined) this.push(Buffer.from(body, 'utf8'))
     this.push(null)
   }
 

@@ -2,6 +2,7 @@ import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http
 import { Stream } from 'node:stream'
 import type { VirtualConnection, VirtualIncoming } from './request.js'
 import type { Chunks } from './body.js'
+import { NullObject } from '../common/values.js'
 import {
   checkChunk, checkHeadersArgument, headerListError, checkNameArgument, checkStatusCode, checkStatusMessage, checkTrailers, headersSentError
 } from './node-checks.js'
@@ -60,7 +61,7 @@ export class VirtualOutgoing<T> extends Stream {
   destroyed = false
   readonly req: VirtualIncoming
   readonly socket: VirtualConnection
-  readonly #headers: Record<string, HeaderValue> = Object.create(null)
+  readonly #headers = new NullObject<Record<string, HeaderValue>>()
   // original spellings, only of names that were not given in lower case (getRawHeaderNames)
   #rawNames: Record<string, string> | undefined
   #trailers: Record<string, string> | undefined
@@ -196,7 +197,7 @@ export class VirtualOutgoing<T> extends Stream {
 
   flushHeaders (): void { if (!this.headersSent) this._implicitHeader() }
 
-  write (chunk: string | Uint8Array, encoding?: BufferEncoding | ((err?: Error | null) => void), callback?: (err?: Error | null) => void): boolean {
+  write (chunk: string | Uint8Array, encoding?: BufferEncoding | null | ((err?: Error | null) => void), callback?: (err?: Error | null) => void): boolean {
     if (typeof encoding === 'function') { callback = encoding; encoding = undefined }
     checkChunk(chunk)
     if (this.writableEnded) {
@@ -207,10 +208,12 @@ export class VirtualOutgoing<T> extends Stream {
     }
     if (!this.headersSent) this._implicitHeader()
     if (this.#hasBody && chunk.length > 0) {
-      if (typeof chunk === 'string') this.#chunks.push(encoding === undefined || encoding === 'utf8' || encoding === 'utf-8' ? chunk : Buffer.from(chunk, encoding))
+      // Fastify ends every answer with end(payload, null, null): a null encoding is UTF-8, as for Node, and
+      // the string is kept as is (before, each answer was copied into a Buffer, then decoded back)
+      if (typeof chunk === 'string') this.#chunks.push(encoding === undefined || encoding === null || encoding === 'utf8' || encoding === 'utf-8' ? chunk : Buffer.from(chunk, encoding))
       else this.#chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
     }
-    if (callback !== undefined) process.nextTick(callback)
+    if (typeof callback === 'function') process.nextTick(callback)
     return true
   }
 

@@ -13,6 +13,7 @@ import { baseHeaders } from './headers.js'
 import { errorJwr, jwrOfResponse, type CodedError, type JWR } from './jwr.js'
 import { contextOfSocket, setContextOf, type PendingRequest, type SocketContext } from './context.js'
 import { addJarCookies, keepCookies } from './cookies.js'
+import { Deadlines } from './deadlines.js'
 import type { JarLimits } from './cookie-jar.js'
 
 type Ack = (jwr: JWR) => void
@@ -42,8 +43,11 @@ export class VirtualRequests {
   // Set while close() waits for the requests in flight: called when the last one is answered.
   #idle: (() => void) | undefined
 
+  readonly #deadlines: Deadlines<PendingRequest>
+
   constructor (deps: VirtualRequestDeps) {
     this.#deps = deps
+    this.#deadlines = new Deadlines(deps.requestTimeout, (pending) => { this.#timeout(pending) })
   }
 
   /** Number of virtual requests still waiting for an answer, all sockets together. */
@@ -144,10 +148,10 @@ export class VirtualRequests {
   }
 
   #run (ctx: SocketContext, parts: RequestParts, ack: Ack): void {
-    const pending: PendingRequest = { ctx, ack, method: parts.method, url: parts.url, timer: undefined, settled: false, request: undefined }
+    const pending: PendingRequest = { ctx, ack, method: parts.method, url: parts.url, deadline: 0, settled: false, request: undefined }
     ctx.pending.add(pending)
     this.#inFlight++
-    pending.timer = setTimeout(this.#onTimeout, this.#deps.requestTimeout, pending)
+    this.#deadlines.add(pending)
     const handshake = ctx.socket.handshake
     ctx.connection ??= new VirtualConnection(handshake.address, handshake.secure)
     try {
@@ -179,9 +183,6 @@ export class VirtualRequests {
     this.#answer(pending, jwrOfResponse(res))
   }
 
-  // One function for every request's deadline, not a closure per packet.
-  readonly #onTimeout = (pending: PendingRequest): void => { this.#timeout(pending) }
-
   #timeout (pending: PendingRequest): void {
     if (pending.settled) return
     // the path only: a query string may carry a token
@@ -196,7 +197,7 @@ export class VirtualRequests {
   #answer (pending: PendingRequest, jwr: JWR): void {
     if (pending.settled) return
     pending.settled = true
-    clearTimeout(pending.timer)
+    this.#deadlines.delete(pending)
     if (pending.ctx.pending.delete(pending)) this.#inFlight--
     // A socket that left gets no ack: there is nobody to read it.
     if (pending.ack !== undefined && pending.ctx.connected) pending.ack(jwr)
@@ -220,7 +221,7 @@ export class VirtualRequests {
     this.#inFlight -= ctx.pending.size
     for (const pending of ctx.pending) {
       pending.settled = true
-      clearTimeout(pending.timer)
+      this.#deadlines.delete(pending)
       this.#abort(pending)
     }
     ctx.pending.clear()

@@ -110,6 +110,9 @@ t.test('findUnsafeKey walks objects and arrays without recursion', async (t) => 
   t.equal(findUnsafeKey({ a: [{ b: JSON.parse('{"__proto__":1}') }] }), "a '__proto__' key", 'found deep inside arrays')
   t.equal(findUnsafeKey([[{ constructor: {} }]]), "a 'constructor' object key")
   t.equal(findUnsafeKey({ constructor: null }), undefined, 'a null constructor is a scalar')
+  const zeros = JSON.parse('{"a":-0,"b":[-0,[{"c":-0}]],"d":0}') as { a: number, b: [number, [{ c: number }]] }
+  t.equal(findUnsafeKey(zeros), undefined)
+  t.ok(Object.is(zeros.a, 0) && Object.is(zeros.b[0], 0) && Object.is(zeros.b[1][0].c, 0), 'every -0 became 0, as the JSON of the tree parses back')
   // the root is at depth 0: a chain of depth + 1 arrays puts the last one exactly at the limit
   let atLimit: unknown = 1
   for (let i = 0; i <= LIMITS.depth; i++) atLimit = [atLimit]
