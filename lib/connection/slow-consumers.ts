@@ -28,72 +28,85 @@ function sizeOf (data: unknown): number {
 /** Counts one connection's queued bytes and drops it past the cap. */
 class QueueBound {
   readonly #conn: EngineConnection
+  readonly #limits: Limits
   /** Bytes in Engine.IO's write buffer (made, not flushed yet). */
   #buffered = 0
-  /** Poll responses written but not taken by the network yet (a client may poll and never read). */
-  readonly #polls = new Set<ServerResponse>()
+  /** Poll responses written but not taken by the network yet (a client may poll and never read); made on the first. */
+  #polls: Set<ServerResponse> | undefined
   #dropped = false
 
-  constructor (conn: EngineConnection) {
+  constructor (conn: EngineConnection, limits: Limits) {
     this.#conn = conn
+    this.#limits = limits
   }
 
   /** The bytes held for the client: the write buffer, the websocket's buffer, the unread poll answers. */
   queued (): number {
     let n = this.#buffered + websocketBufferedBytes(this.#conn)
-    for (const res of this.#polls) n += res.writableLength
+    if (this.#polls !== undefined) for (const res of this.#polls) n += res.writableLength
     return n
   }
 
-  /** A packet is being queued; returns the total when it takes the connection past `cap`. */
-  add (bytes: number, cap: number): number | undefined {
-    if (this.#dropped) return undefined
+  /** A packet is being queued: past the cap, the connection is dropped on the next tick. */
+  add (bytes: number): void {
+    if (this.#dropped) return
     const before = this.queued()
     this.#buffered += bytes
     // one message bigger than the cap still goes out on its own
-    if (before === 0 || before + bytes <= cap) return undefined
+    if (before === 0 || before + bytes <= this.#limits.maxQueuedBytes) return
     this.#dropped = true
-    return before + bytes
+    // Dropped on the next tick, not inside Engine.IO's send (which may be in the middle of a broadcast loop
+    // or of an ack): the connection is marked and queues nothing more that counts.
+    process.nextTick(dropSlow, this, before + bytes)
   }
 
   flushed (): void {
     this.#buffered = 0
     const res = pendingPollResponse(this.#conn)
     if (res === undefined || res.writableFinished) return
-    this.#polls.add(res)
-    const done = (): void => { this.#polls.delete(res) }
+    const polls = (this.#polls ??= new Set())
+    polls.add(res)
+    const done = (): void => { polls.delete(res) }
     res.once('finish', done)
     res.once('close', done)
   }
 
-  /** Ends the connection and frees what it held. */
-  drop (reason: string): void {
-    dropConnection(this.#conn, reason)
-    for (const res of this.#polls) res.destroy()
-    this.#polls.clear()
+  /** Ends the connection, logged (thinned across clients), and frees what it held. */
+  drop (total: number): void {
+    const { maxQueuedBytes, log, dropped } = this.#limits
+    const conn = this.#conn
+    const err = new FST_SOCKETS_SLOW_CONSUMER(total, maxQueuedBytes)
+    const n = dropped.next() // client-driven: thinned across clients, once per client
+    if (n !== undefined) {
+      log.warn({ code: err.code, session: conn.id, address: conn.remoteAddress, transport: conn.transport?.name, queued: total, maxQueuedBytes, dropped: n },
+        `fastify-sockets: ${err.message}`)
+    }
+    dropConnection(conn, err.code)
+    if (this.#polls !== undefined) {
+      for (const res of this.#polls) res.destroy()
+      this.#polls.clear()
+    }
   }
 }
 
+interface Limits { readonly maxQueuedBytes: number, readonly log: FastifyBaseLogger, readonly dropped: ThinnedCount }
+
+const kBound = Symbol('fastify-sockets.queueBound')
+type Bounded = EngineConnection & { [kBound]: QueueBound }
+
+function dropSlow (bound: QueueBound, total: number): void { bound.drop(total) }
+
+// Shared by every connection (Engine.IO calls them with the connection as `this`): a connection costs its
+// counter, not closures.
+function onPacketCreate (this: Bounded, packet: { data?: unknown }): void { this[kBound].add(sizeOf(packet.data)) }
+function onFlush (this: Bounded): void { this[kBound].flushed() }
+
 /** Bounds the bytes queued for each client to `maxQueuedBytes`. */
 export function boundQueues (io: Server, maxQueuedBytes: number, log: FastifyBaseLogger): void {
-  const dropped = new ThinnedCount()
+  const limits: Limits = { maxQueuedBytes, log, dropped: new ThinnedCount() }
   onEngineConnection(io, (conn) => {
-    const bound = new QueueBound(conn)
-    conn.on('packetCreate', (packet) => {
-      const total = bound.add(sizeOf(packet.data), maxQueuedBytes)
-      if (total === undefined) return
-      // Dropped on the next tick, not inside Engine.IO's send (which may be in the middle of a broadcast loop
-      // or of an ack): the connection is marked and queues nothing more that counts.
-      process.nextTick(() => {
-        const err = new FST_SOCKETS_SLOW_CONSUMER(total, maxQueuedBytes)
-        const n = dropped.next() // client-driven: thinned across clients, once per client
-        if (n !== undefined) {
-          log.warn({ code: err.code, session: conn.id, address: conn.remoteAddress, transport: conn.transport?.name, queued: total, maxQueuedBytes, dropped: n },
-            `fastify-sockets: ${err.message}`)
-        }
-        bound.drop(err.code)
-      })
-    })
-    conn.on('flush', () => { bound.flushed() })
+    (conn as unknown as Bounded)[kBound] = new QueueBound(conn, limits)
+    conn.on('packetCreate', onPacketCreate as (packet: { data?: unknown }) => void)
+    conn.on('flush', onFlush as () => void)
   })
 }

@@ -28,12 +28,13 @@ export interface SocketContext {
   readonly base: Record<string, string>
   readonly hasCookie: boolean
   readonly sdkProblem: string | undefined
-  readonly pending: Set<PendingRequest>
+  /** Its requests waiting for an answer; made on the first (an idle socket costs no Set). */
+  pending: Set<PendingRequest> | undefined
   connected: boolean
   /** What its virtual requests see as `request.socket`; made on the first request. */
   connection: VirtualConnection | undefined
   /** Packets dropped without an ack, so the log lines about them thin out. */
-  readonly dropped: ThinnedCount
+  dropped: ThinnedCount | undefined
   /** What the app's answers set as cookies: made on the first that sets one; null when the handshake's host cannot have one. */
   jar: SocketJar | null | undefined
 }

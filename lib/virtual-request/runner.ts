@@ -64,10 +64,10 @@ export class VirtualRequests {
       base: baseHeaders(handshake.headers),
       hasCookie: typeof handshake.headers.cookie === 'string' && handshake.headers.cookie.length > 0,
       sdkProblem: checkSdkVersion(version),
-      pending: new Set(),
+      pending: undefined,
       connected: true,
       connection: undefined,
-      dropped: new ThinnedCount(),
+      dropped: undefined,
       jar: undefined
     }
     this.#contexts.add(ctx)
@@ -106,7 +106,7 @@ export class VirtualRequests {
       this.#idle = undefined
     }
     for (const ctx of this.#contexts) {
-      for (const pending of ctx.pending) {
+      for (const pending of ctx.pending ?? []) {
         this.#answer(pending, errorJwr(new FST_SOCKETS_SERVER_CLOSING()))
         this.#abort(pending)
       }
@@ -120,7 +120,7 @@ export class VirtualRequests {
       // dropped with a log line rather than run for no one.
       if (ack === undefined) return this.#refuse(ctx, ack, new FST_SOCKETS_BAD_REQUEST('no ack: a socket request needs an acknowledgement callback'))
       if (this.#closing) return this.#refuse(ctx, ack, new FST_SOCKETS_SERVER_CLOSING())
-      if (ctx.pending.size >= this.#deps.maxInFlight) return this.#refuse(ctx, ack, new FST_SOCKETS_TOO_MANY_REQUESTS(this.#deps.maxInFlight))
+      if ((ctx.pending?.size ?? 0) >= this.#deps.maxInFlight) return this.#refuse(ctx, ack, new FST_SOCKETS_TOO_MANY_REQUESTS(this.#deps.maxInFlight))
       if (args.length !== 1) {
         return this.#refuse(ctx, ack, new FST_SOCKETS_BAD_REQUEST(`expected one request object and an ack, got ${args.length} arguments`))
       }
@@ -141,7 +141,7 @@ export class VirtualRequests {
       return
     }
     // One socket sending garbage must not flood the log.
-    const n = ctx.dropped.next()
+    const n = (ctx.dropped ??= new ThinnedCount()).next()
     if (n !== undefined) {
       this.#deps.log.warn({ socketId: ctx.socket.id, code: err.code, dropped: n }, `fastify-sockets: socket request dropped: ${err.message}`)
     }
@@ -149,6 +149,7 @@ export class VirtualRequests {
 
   #run (ctx: SocketContext, parts: RequestParts, ack: Ack): void {
     const pending: PendingRequest = { ctx, ack, method: parts.method, url: parts.url, deadline: 0, settled: false, request: undefined }
+    ctx.pending ??= new Set()
     ctx.pending.add(pending)
     this.#inFlight++
     this.#deadlines.add(pending)
@@ -198,7 +199,7 @@ export class VirtualRequests {
     if (pending.settled) return
     pending.settled = true
     this.#deadlines.delete(pending)
-    if (pending.ctx.pending.delete(pending)) this.#inFlight--
+    if (pending.ctx.pending?.delete(pending) === true) this.#inFlight--
     // A socket that left gets no ack: there is nobody to read it.
     if (pending.ack !== undefined && pending.ctx.connected) pending.ack(jwr)
     if (this.#inFlight === 0) this.#idle?.()
@@ -218,13 +219,16 @@ export class VirtualRequests {
     ctx.connected = false
     ctx.jar = undefined
     this.#contexts.delete(ctx)
-    this.#inFlight -= ctx.pending.size
-    for (const pending of ctx.pending) {
-      pending.settled = true
-      this.#deadlines.delete(pending)
-      this.#abort(pending)
+    const pendings = ctx.pending
+    if (pendings !== undefined) {
+      this.#inFlight -= pendings.size
+      for (const pending of pendings) {
+        pending.settled = true
+        this.#deadlines.delete(pending)
+        this.#abort(pending)
+      }
+      pendings.clear()
     }
-    ctx.pending.clear()
     if (this.#inFlight === 0) this.#idle?.()
   }
 }
