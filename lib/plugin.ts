@@ -52,6 +52,8 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
     io = new Server(fastify.server, {
       ...opts.socketio,
       ...(cluster === undefined ? {} : { adapter: cluster.adapter() }),
+      // skipMiddlewares false: onConnection (a middleware) decides again on every recovery
+      ...(opts.recovery === undefined ? {} : { connectionStateRecovery: { ...opts.recovery, skipMiddlewares: false } }),
       maxHttpBufferSize: opts.maxMessageSize,
       allowRequest: buildAllowRequest(opts, log)
     })

@@ -1,6 +1,7 @@
 import type { ServerOptions } from 'socket.io'
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter'
-import type { ResolvedClusterOptions } from './options.js'
+import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter'
+import type { AdapterKind, ResolvedClusterOptions } from './options.js'
 
 // The socket.io adapter a cluster runs on, built in this one place, and guarded: Redis is a trust
 // boundary, and the adapters trust what arrives on their channels. In @socket.io/redis-adapter 8.3.0 a
@@ -8,13 +9,14 @@ import type { ResolvedClusterOptions } from './options.js'
 // (which leaves the client's reply decoder mid-message: that node hears nothing more, while its
 // connection looks healthy) or rejects inside an async handler whose promise nobody holds (an
 // unhandled rejection: the process dies). Every handler Redis messages reach is therefore wrapped: a
-// throw or a rejection drops that one message, is reported, and delivery goes on.
+// throw or a rejection drops that one message, is reported, and delivery goes on. The streams adapter
+// (0.3.1) has the same two holes: its pub/sub listener calls the async onMessage() without holding the
+// promise, and a stream entry of the wrong shape throws in onMessage().
 
 type AdapterFactory = NonNullable<ServerOptions['adapter']>
 type Handler = (...args: unknown[]) => unknown
 
-/** The adapters the cluster can run on. */
-export type AdapterKind = 'pubsub' | 'sharded'
+export type { AdapterKind }
 
 /** A message an adapter could not handle: what it was (channel, size, first bytes) and why. */
 export interface DroppedMessage {
@@ -28,8 +30,8 @@ export interface DroppedMessage {
 interface HandlerSpec {
   /** The adapter's method every Redis message of its channels reaches (private to the adapter). */
   readonly name: string
-  /** Positions of the channel and the message among its arguments. */
-  readonly channel: number
+  /** Positions of the channel (or, when no argument names it, what to call it) and the message among its arguments. */
+  readonly channel: number | string
   readonly message: number
   /**
    * How a message the adapter itself drops in silence (it fails to decode) is told apart, so it is reported
@@ -41,7 +43,7 @@ interface HandlerSpec {
 }
 
 interface AdapterSpec {
-  readonly create: (pub: unknown, sub: unknown, opts: ResolvedClusterOptions) => (nsp: unknown) => object
+  readonly create: (pub: unknown, sub: unknown, opts: ResolvedClusterOptions, adopt: (client: unknown) => void) => (nsp: unknown) => object
   readonly handlers: readonly HandlerSpec[]
 }
 
@@ -55,7 +57,49 @@ const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
     create: (pub, sub, opts) => createShardedAdapter(pub, sub, { channelPrefix: opts.key, subscriptionMode: opts.subscriptionMode }),
     // onMessage and onResponse are the adapter's documented hooks for its subclasses
     handlers: [{ name: 'onRawMessage', channel: 1, message: 0, decoded: ['onMessage', 'onResponse'] }]
+  },
+  streams: {
+    create: (pub, _sub, opts, adopt) => createStreamsAdapter(adopting(pub, adopt), {
+      streamName: streamName(opts),
+      channelPrefix: opts.key,
+      sessionKeyPrefix: `${opts.key}#session#`,
+      maxLen: opts.streamMaxLength
+    }) as unknown as (nsp: unknown) => object,
+    // onMessage: what its pub/sub listener decodes (async: a rejection nobody holds); onRawMessage: stream
+    // entries (channel: the entry's id), which it decodes in silence
+    handlers: [
+      { name: 'onMessage', channel: 'pub/sub', message: 0 },
+      { name: 'onRawMessage', channel: 1, message: 0, decoded: ['onMessage'] }
+    ]
   }
+}
+
+/** The Redis stream the streams adapter writes broadcasts to (one per cluster key). */
+export function streamName (opts: ResolvedClusterOptions): string {
+  return `${opts.key}#stream`
+}
+
+// The streams adapter duplicates the client it is given (a reader, blocked in XREAD, and a subscriber) and
+// closes those only after its reader's next XREAD returns, calling disconnect() again on a client that may
+// be closed by then (which throws, inside a promise nobody holds). The duplicates are handed to `adopt`,
+// whose owner closes them with the rest, and their disconnect() is made idempotent.
+function adopting (client: unknown, adopt: (client: unknown) => void): unknown {
+  return new Proxy(client as object, {
+    get (target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver)
+      if (prop !== 'duplicate' || typeof value !== 'function') return value
+      return (...args: unknown[]) => {
+        const copy = (value as (...a: unknown[]) => Record<string, unknown>).apply(target, args)
+        const disconnect = copy.disconnect as () => Promise<void>
+        copy.disconnect = async (): Promise<void> => { if (copy.isOpen === true) await disconnect.call(copy) }
+        const connect = copy.connect as () => Promise<unknown>
+        // its first connection failing (the client destroyed while connecting) must not be an unhandled rejection
+        copy.connect = async (): Promise<unknown> => await connect.call(copy).catch(() => copy)
+        adopt(copy)
+        return copy
+      }
+    }
+  })
 }
 
 // Event names socket.io reserves; a server-side emit naming one (which socket.io refuses to send, but not
@@ -74,13 +118,18 @@ export function roomChannel (kind: AdapterKind, opts: ResolvedClusterOptions): (
 
 /** The adapter a cluster's options ask for. */
 export function adapterKind (opts: ResolvedClusterOptions): AdapterKind {
-  return opts.sharded ? 'sharded' : 'pubsub'
+  return opts.adapter
 }
 
 function describeDrop (args: unknown[], spec: HandlerSpec, reason: string): DroppedMessage {
   const raw = args[spec.message]
-  const message = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))
-  return { channel: String(args[spec.channel]).slice(0, 200), bytes: message.length, head: message.subarray(0, 16).toString('hex'), reason }
+  const message = Buffer.isBuffer(raw) ? raw : Buffer.from(raw !== null && typeof raw === 'object' ? safeJson(raw) : String(raw))
+  const channel = typeof spec.channel === 'string' ? spec.channel : String(args[spec.channel])
+  return { channel: channel.slice(0, 200), bytes: message.length, head: message.subarray(0, 16).toString('hex'), reason }
+}
+
+function safeJson (value: object): string {
+  try { return JSON.stringify(value) ?? '' } catch { return '[unserialisable]' }
 }
 
 function reasonOf (err: unknown): string {
@@ -106,9 +155,9 @@ function undecodable (raw: unknown, parser: { decode?: (raw: unknown) => unknown
  * must not silently leave it unguarded)
  */
 export function clusterAdapter (kind: AdapterKind, pub: unknown, sub: unknown, opts: ResolvedClusterOptions,
-  onDrop: (dropped: DroppedMessage) => void): AdapterFactory {
+  onDrop: (dropped: DroppedMessage) => void, adopt: (client: unknown) => void = () => {}): AdapterFactory {
   const spec = ADAPTERS[kind]
-  const make = spec.create(pub, sub, opts)
+  const make = spec.create(pub, sub, opts, adopt)
   // socket.io calls it with `new` (a function returning an object, as the adapter's own factories are)
   const factory = function guardedAdapter (nsp: unknown): object {
     const adapter = make(nsp) as Record<string, unknown>

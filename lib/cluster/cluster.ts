@@ -63,6 +63,9 @@ export class Cluster implements ClusterHealth {
   readonly #owned: boolean
   readonly #listeners: Array<[RedisClientLike, string, (...args: any[]) => void]> = []
   readonly #disposers: Array<() => void> = []
+  // Clients the adapter made for itself (the streams adapter's reader and subscriber): closed with ours.
+  readonly #adopted: RedisClientLike[] = []
+  #drain: (ms: number) => Promise<void> = async () => {}
   readonly #malformed = new ThinnedCount()
   // Resolves once the subscriptions that joins to these rooms made are answered (sharded adapter).
   #subscriptionsSettled: (rooms: readonly string[]) => Promise<void> = async () => {}
@@ -136,7 +139,15 @@ export class Cluster implements ClusterHealth {
     const channelOf = roomChannel(kind, this.#opts)
     if (channelOf !== undefined) this.#subscriptionsSettled = async (rooms) => { await subGuard.subscriptionsSettled(rooms.map(channelOf)) }
     this.#releaseSubscriptionWaits = subGuard.release
-    return clusterAdapter(kind, pubGuard.client, subGuard.client, this.#opts, (dropped) => { this.#onMalformed(dropped) })
+    this.#drain = pubGuard.drain
+    return clusterAdapter(kind, pubGuard.client, subGuard.client, this.#opts, (dropped) => { this.#onMalformed(dropped) },
+      (client) => { this.#adopt(client as RedisClientLike) })
+  }
+
+  #adopt (client: RedisClientLike): void {
+    this.#adopted.push(client)
+    // its errors are the adapter's to retry (it listens to them): the 'ready' of its reader after an outage matters here
+    client.on('ready', () => { this.#update() })
   }
 
   // A message on the adapter's channels that it could not handle: dropped, counted, logged (thinned).
@@ -183,9 +194,14 @@ export class Cluster implements ClusterHealth {
 
   /** After socket.io closed: says goodbye to the other nodes, then closes the clients the plugin created. */
   async close (): Promise<void> {
+    // the sessions socket.io stored as the sockets closed (streams adapter): a client recovers on another node
+    if (this.ready) await this.#drain(this.#opts.timeout)
     await this.#bus?.close()
     for (const [client, event, listener] of this.#listeners) client.off(event, listener)
     for (const dispose of this.#disposers) dispose()
+    for (const client of this.#adopted as unknown as Array<{ isOpen: boolean, destroy (): void }>) {
+      if (client.isOpen) client.destroy()
+    }
     if (!this.#owned) return
     // destroy(), not close(): close() waits for queued commands, which never drain while Redis is down.
     for (const client of [this.#pub, this.#sub] as unknown as Array<{ isOpen: boolean, destroy (): void }>) {

@@ -47,7 +47,7 @@ const SHARDED: Array<[channel: string, payload: Payload, what: string]> = [
 // Two nodes; b logs (warn and up) to `stream`.
 async function pair (t: Test, redis: RedisServer, sharded: boolean, stream: Writable): Promise<[FastifyInstance, FastifyInstance]> {
   const node = async (nodeId: string, logged: boolean): Promise<FastifyInstance> =>
-    await buildApp(t, { cluster: { redis: { url: redis.url }, nodeId, key: KEY, sharded } }, (app) => {
+    await buildApp(t, { cluster: { redis: { url: redis.url }, nodeId, key: KEY, adapter: sharded ? 'sharded' : 'pubsub' } }, (app) => {
       // an app's own 'connection' listener, written as apps write them: a forged event must never reach it
       app.sockets.io.on('connection', async (socket) => { await Promise.resolve(socket.handshake.auth) })
     }, logged ? { logger: { level: 'warn', stream } } : {})

@@ -20,7 +20,7 @@ t.test('cluster options are validated up front', async (t) => {
     ['clients not clients', { redis: { pubClient: {}, subClient: {} } }],
     ['sharded not boolean', { redis: { url: 'redis://127.0.0.1:1' }, sharded: 'yes' }],
     ['subscriptionMode without sharded', { redis: { url: 'redis://127.0.0.1:1' }, subscriptionMode: 'static' }],
-    ['bad subscriptionMode', { redis: { url: 'redis://127.0.0.1:1' }, sharded: true, subscriptionMode: 'all' }],
+    ['bad subscriptionMode', { redis: { url: 'redis://127.0.0.1:1' }, adapter: 'sharded', subscriptionMode: 'all' }],
     ['bad key', { redis: { url: 'redis://127.0.0.1:1' }, key: 'a b' }],
     ['bad nodeId', { redis: { url: 'redis://127.0.0.1:1' }, nodeId: '' }],
     ['timeout zero', { redis: { url: 'redis://127.0.0.1:1' }, timeout: 0 }],
@@ -148,8 +148,8 @@ t.test('every method across three nodes', { skip }, async (t) => {
 
 t.test('sharded adapter (Redis 7 sharded pub/sub)', { skip }, async (t) => {
   const redis = await RedisServer.start(t)
-  const a = await buildNode(t, redis, { nodeId: 'sa', sharded: true })
-  const b = await buildNode(t, redis, { nodeId: 'sb', sharded: true, subscriptionMode: 'dynamic-private' })
+  const a = await buildNode(t, redis, { nodeId: 'sa', adapter: 'sharded' })
+  const b = await buildNode(t, redis, { nodeId: 'sb', adapter: 'sharded', subscriptionMode: 'dynamic-private' })
   await converged([a, b])
   const cb = await connect(t, b)
   await a.sockets.join(cb.id as string, 'sharded-room')
@@ -274,7 +274,7 @@ t.test('sharded adapter over createCluster() clients (a one-node Redis Cluster)'
     t.teardown(async () => { await pubClient.close(); await subClient.close() })
     const app = Fastify()
     t.teardown(() => app.close())
-    await app.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, sharded: true, nodeId } })
+    await app.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, adapter: 'sharded', nodeId } })
     await app.listen({ port: 0, host: '127.0.0.1' })
     nodes.push(app)
   }

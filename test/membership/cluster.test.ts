@@ -39,7 +39,7 @@ t.test('three nodes, sharded adapter, on a redis-server in cluster mode', { skip
       const app = Fastify()
       // the app first, then the clients it was given (they are the test's to close)
       t.teardown(async () => { await app.close(); pubClient.destroy(); subClient.destroy() })
-      await app.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, sharded: true, key, nodeId: `${key}-${name}`, heartbeatTimeout: 60_000 } })
+      await app.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, adapter: 'sharded', key, nodeId: `${key}-${name}`, heartbeatTimeout: 60_000 } })
       setup(app)
       await app.listen({ port: 0, host: '127.0.0.1' })
       nodes.push(app)
