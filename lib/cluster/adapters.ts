@@ -2,6 +2,7 @@ import type { ServerOptions } from 'socket.io'
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter'
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter'
 import type { AdapterKind, ResolvedClusterOptions } from './options.js'
+import { StreamPublisher } from './stream-publisher.js'
 
 // The socket.io adapter a cluster runs on, built in this one place, and guarded: Redis is a trust
 // boundary, and the adapters trust what arrives on their channels. In @socket.io/redis-adapter 8.3.0 a
@@ -42,8 +43,19 @@ interface HandlerSpec {
   readonly precheck?: true
 }
 
+/** What an adapter needs of the cluster it runs in beyond its clients. */
+export interface AdapterLink {
+  /** A client the adapter made for itself: the cluster closes it with its own. */
+  readonly adopt: (client: unknown) => void
+  /** Runs when the cluster closes. */
+  readonly onClose: (fn: () => void) => void
+  /** A broadcast could not be handed to Redis (counted as dropped). */
+  readonly drop: () => void
+  readonly error: (kind: string, err: unknown) => void
+}
+
 interface AdapterSpec {
-  readonly create: (pub: unknown, sub: unknown, opts: ResolvedClusterOptions, adopt: (client: unknown) => void) => (nsp: unknown) => object
+  readonly create: (pub: unknown, sub: unknown, opts: ResolvedClusterOptions, link: AdapterLink) => (nsp: unknown) => object
   readonly handlers: readonly HandlerSpec[]
 }
 
@@ -59,12 +71,17 @@ const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
     handlers: [{ name: 'onRawMessage', channel: 1, message: 0, decoded: ['onMessage', 'onResponse'] }]
   },
   streams: {
-    create: (pub, _sub, opts, adopt) => createStreamsAdapter(adopting(pub, adopt), {
-      streamName: streamName(opts),
-      channelPrefix: opts.key,
-      sessionKeyPrefix: `${opts.key}#session#`,
-      maxLen: opts.streamMaxLength
-    }) as unknown as (nsp: unknown) => object,
+    create: (pub, _sub, opts, link) => {
+      const make = createStreamsAdapter(adopting(pub, link.adopt), {
+        streamName: streamName(opts),
+        channelPrefix: opts.key,
+        sessionKeyPrefix: `${opts.key}#session#`,
+        maxLen: opts.streamMaxLength
+      }) as unknown as (nsp: unknown) => Record<string, unknown>
+      const publisher = new StreamPublisher(pub, streamName(opts), opts.streamMaxLength, { drop: link.drop, error: (err) => { link.error('stream publish', err) } })
+      link.onClose(() => { publisher.close() })
+      return (nsp) => publishingThrough(make(nsp), publisher)
+    },
     // onMessage: what its pub/sub listener decodes (async: a rejection nobody holds); onRawMessage: stream
     // entries (channel: the entry's id), which it decodes in silence
     handlers: [
@@ -72,6 +89,25 @@ const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
       { name: 'onRawMessage', channel: 1, message: 0, decoded: ['onMessage'] }
     ]
   }
+}
+
+// socket.io-adapter's MessageType: what the streams adapter sends by pub/sub rather than in the stream
+const BROADCAST = 3
+const FETCH_SOCKETS = 7
+const SERVER_SIDE_EMIT = 9
+
+// The adapter's stream entries go through the publisher (stream-publisher.ts); its ephemeral messages
+// (requests, server-side emits) stay on pub/sub, as the adapter sends them.
+function publishingThrough (adapter: Record<string, unknown>, publisher: StreamPublisher): object {
+  const original = adapter.doPublish as (message: Record<string, unknown>) => Promise<string>
+  const encode = adapter.encode as (message: Record<string, unknown>) => Record<string, string>
+  adapter.doPublish = async function doPublish (this: unknown, message: Record<string, unknown>): Promise<string> {
+    const data = message.data as { requestId?: unknown } | undefined
+    const ephemeral = (message.type === BROADCAST && data?.requestId !== undefined) || message.type === FETCH_SOCKETS || message.type === SERVER_SIDE_EMIT
+    if (ephemeral) return await original.call(this, message)
+    return await publisher.publish(encode.call(this, message))
+  }
+  return adapter
 }
 
 /** The Redis stream the streams adapter writes broadcasts to (one per cluster key). */
@@ -155,9 +191,9 @@ function undecodable (raw: unknown, parser: { decode?: (raw: unknown) => unknown
  * must not silently leave it unguarded)
  */
 export function clusterAdapter (kind: AdapterKind, pub: unknown, sub: unknown, opts: ResolvedClusterOptions,
-  onDrop: (dropped: DroppedMessage) => void, adopt: (client: unknown) => void = () => {}): AdapterFactory {
+  onDrop: (dropped: DroppedMessage) => void, link: AdapterLink): AdapterFactory {
   const spec = ADAPTERS[kind]
-  const make = spec.create(pub, sub, opts, adopt)
+  const make = spec.create(pub, sub, opts, link)
   // socket.io calls it with `new` (a function returning an object, as the adapter's own factories are)
   const factory = function guardedAdapter (nsp: unknown): object {
     const adapter = make(nsp) as Record<string, unknown>

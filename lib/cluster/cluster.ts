@@ -140,8 +140,12 @@ export class Cluster implements ClusterHealth {
     if (channelOf !== undefined) this.#subscriptionsSettled = async (rooms) => { await subGuard.subscriptionsSettled(rooms.map(channelOf)) }
     this.#releaseSubscriptionWaits = subGuard.release
     this.#drain = pubGuard.drain
-    return clusterAdapter(kind, pubGuard.client, subGuard.client, this.#opts, (dropped) => { this.#onMalformed(dropped) },
-      (client) => { this.#adopt(client as RedisClientLike) })
+    return clusterAdapter(kind, pubGuard.client, subGuard.client, this.#opts, (dropped) => { this.#onMalformed(dropped) }, {
+      adopt: (client) => { this.#adopt(client as RedisClientLike) },
+      onClose: (fn) => { this.#disposers.push(fn) },
+      drop: events.drop,
+      error: events.error
+    })
   }
 
   #adopt (client: RedisClientLike): void {
