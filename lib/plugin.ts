@@ -15,6 +15,7 @@ import { Resources } from './resources/resources.js'
 import { Cluster } from './cluster/cluster.js'
 import { buildAllowRequest, buildConnectionHook, buildDisconnectHook } from './connection/admission.js'
 import { guardSessions } from './connection/session-guard.js'
+import { primeRecovery } from './connection/recovery.js'
 import { FLUSH_GRACE_MS, closeTransports, forceCloseTransports, openTransports } from './connection/shutdown.js'
 import type { EngineTransport } from './connection/engine.js'
 import { serveBundle, serveGetCookie, GET_COOKIE_PATH } from './client-support/bundle-routes.js'
@@ -86,6 +87,7 @@ async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: 
   const onDisconnect = buildDisconnectHook(opts, log)
   io.on('connection', (socket) => {
     requests.bind(socket)
+    if (opts.recovery !== undefined) primeRecovery(io, socket)
     if (onDisconnect !== undefined) socket.once('disconnect', (reason) => { onDisconnect(socket, reason) })
   })
 

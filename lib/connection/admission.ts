@@ -4,6 +4,7 @@ import type { Socket } from 'socket.io'
 import type { ResolvedOptions } from '../options.js'
 import { FST_SOCKETS_CONNECTION_REFUSED } from '../errors.js'
 import { originCheck } from './origins.js'
+import { forgetSession } from './recovery.js'
 
 // Who may connect: the origin check and the user's allowRequest at the Engine.IO handshake, then the
 // onConnection hook as a socket.io middleware; and the onDisconnect hook when a socket leaves.
@@ -55,6 +56,8 @@ export function buildConnectionHook (opts: ResolvedOptions, log: FastifyBaseLogg
   const hook = opts.onConnection
   if (hook === undefined) return undefined
   const refuse = (socket: Socket, next: (err?: Error) => void, err: unknown): void => {
+    // a refused recovery ends the session: no later connection may recover it
+    if (socket.recovered) forgetSession(socket)
     log.warn({ err, socketId: socket.id }, 'fastify-sockets: connection refused: onConnection failed')
     const refusal = new FST_SOCKETS_CONNECTION_REFUSED() as Error & { data?: unknown }
     refusal.data = { code: 'FST_SOCKETS_CONNECTION_REFUSED' }
