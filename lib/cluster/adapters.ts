@@ -52,6 +52,9 @@ export interface AdapterLink {
   /** A broadcast could not be handed to Redis (counted as dropped). */
   readonly drop: () => void
   readonly error: (kind: string, err: unknown) => void
+  /** 'streams': the publisher of this node's entries, and each entry id its reader hands over. */
+  readonly publisher: (publisher: StreamPublisher) => void
+  readonly seen: (id: string) => void
 }
 
 interface AdapterSpec {
@@ -80,7 +83,16 @@ const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
       }) as unknown as (nsp: unknown) => Record<string, unknown>
       const publisher = new StreamPublisher(pub, streamName(opts), opts.streamMaxLength, { drop: link.drop, error: (err) => { link.error('stream publish', err) } })
       link.onClose(() => { publisher.close() })
-      return (nsp) => publishingThrough(make(nsp), publisher)
+      link.publisher(publisher)
+      return (nsp) => {
+        const adapter = publishingThrough(make(nsp), publisher)
+        const onRawMessage = adapter.onRawMessage as (raw: unknown, offset: unknown) => unknown
+        // seen once handled: the entry's broadcast is delivered (synchronously) before a change waiting on it applies
+        adapter.onRawMessage = function reading (this: unknown, raw: unknown, offset: unknown): unknown {
+          try { return onRawMessage.call(this, raw, offset) } finally { if (typeof offset === 'string') link.seen(offset) }
+        }
+        return adapter
+      }
     },
     // onMessage: what its pub/sub listener decodes (async: a rejection nobody holds); onRawMessage: stream
     // entries (channel: the entry's id), which it decodes in silence
@@ -98,7 +110,7 @@ const SERVER_SIDE_EMIT = 9
 
 // The adapter's stream entries go through the publisher (stream-publisher.ts); its ephemeral messages
 // (requests, server-side emits) stay on pub/sub, as the adapter sends them.
-function publishingThrough (adapter: Record<string, unknown>, publisher: StreamPublisher): object {
+function publishingThrough (adapter: Record<string, unknown>, publisher: StreamPublisher): Record<string, unknown> {
   const original = adapter.doPublish as (message: Record<string, unknown>) => Promise<string>
   const encode = adapter.encode as (message: Record<string, unknown>) => Record<string, string>
   adapter.doPublish = async function doPublish (this: unknown, message: Record<string, unknown>): Promise<string> {

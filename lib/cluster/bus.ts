@@ -35,7 +35,10 @@ export interface BusClient {
 /** What this node does when another node asks. */
 export interface BusHandlers {
   /** Resolves once the change is visible to the other nodes (then the bus acknowledges it). */
-  apply (op: MembershipOp): Promise<void>
+  /** `after`: the last stream entry the sender had written ('streams'), to be read here before the change applies. */
+  apply (op: MembershipOp, after?: string): Promise<void>
+  /** The last stream entry this node has written once its broadcasts so far are written ('streams'), else undefined. */
+  written (): Promise<string | undefined>
   members (room: string): string[]
   rooms (socketId: string): string[] | undefined
 }
@@ -170,7 +173,8 @@ export class ClusterBus {
 
   /** Applies nothing locally: asks every other live node to apply `op`, resolves when all acknowledged. */
   async apply (op: MembershipOp): Promise<void> {
-    await this.#request({ type: 'op', op }, op.op)
+    const after = await this.#handlers.written()
+    await this.#request({ type: 'op', op, ...(after === undefined ? {} : { after }) }, op.op)
   }
 
   /** Socket ids in `room` on the other nodes. */
@@ -262,7 +266,7 @@ export class ClusterBus {
       case 'op': {
         const requester = msg.node
         const id = msg.id
-        this.#handlers.apply(msg.op).then(
+        this.#handlers.apply(msg.op, msg.after).then(
           () => this.#send(this.#inboxOf(requester), { type: 'ack', id }),
           (err: unknown) => { this.#report('apply', err) })
         break

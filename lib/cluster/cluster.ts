@@ -10,6 +10,7 @@ import type { ResolvedClusterOptions, RedisClientLike } from './options.js'
 import { ClusterBus, type BusClient } from './bus.js'
 import { guard, reconnectStrategy } from './redis-guard.js'
 import { adapterKind, clusterAdapter, roomChannel, type DroppedMessage } from './adapters.js'
+import { StreamProgress } from './stream-progress.js'
 
 /**
  * Health of this node's link to the cluster: `fastify.sockets.cluster` (undefined without the
@@ -66,6 +67,9 @@ export class Cluster implements ClusterHealth {
   // Clients the adapter made for itself (the streams adapter's reader and subscriber): closed with ours.
   readonly #adopted: RedisClientLike[] = []
   #drain: (ms: number) => Promise<void> = async () => {}
+  // 'streams': this node's publisher and its reader's progress (stream-progress.ts)
+  #written: () => Promise<string | undefined> = async () => undefined
+  readonly #progress = new StreamProgress()
   readonly #malformed = new ThinnedCount()
   // Resolves once the subscriptions that joins to these rooms made are answered (sharded adapter).
   #subscriptionsSettled: (rooms: readonly string[]) => Promise<void> = async () => {}
@@ -144,7 +148,9 @@ export class Cluster implements ClusterHealth {
       adopt: (client) => { this.#adopt(client as RedisClientLike) },
       onClose: (fn) => { this.#disposers.push(fn) },
       drop: events.drop,
-      error: events.error
+      error: events.error,
+      publisher: (publisher) => { this.#written = async () => await publisher.written() },
+      seen: (id) => { this.#progress.seen(id) }
     })
   }
 
@@ -171,13 +177,25 @@ export class Cluster implements ClusterHealth {
    */
   async attach (io: Server): Promise<Membership> {
     const bus = new ClusterBus(this.#pub as unknown as BusClient, this.#sub as unknown as BusClient, this.#opts, {
-      apply: async (op) => { applyLocal(io, op); await this.#subscriptionsSettled(op.op === 'join' ? op.rooms : []) },
+      apply: async (op, after) => {
+        // the sender's broadcasts written before this change are delivered here first (half the deadline at most)
+        if (after !== undefined) await this.#progress.reached(after, Math.ceil(this.#opts.timeout / 2))
+        applyLocal(io, op)
+        await this.#subscriptionsSettled(op.op === 'join' ? op.rooms : [])
+      },
+      written: async () => await this.#written(),
       members: (room) => localMembers(io, room),
       rooms: (socketId) => localRooms(io, socketId)
     }, { report: (kind, err) => { this.#errors.error(kind, err) }, changed: () => { this.#update() } })
     this.#bus = bus
     const started = bus.start().then(() => { this.#update() }, (err: unknown) => { this.#errors.error('subscribe', err) })
-    const membership = clusterMembership(io, bus, this.#subscriptionsSettled)
+    const membership = clusterMembership(io, bus, this.#subscriptionsSettled, async () => {
+      // while Redis is away the broadcasts waiting for it are late anyway: a change does not wait for them
+      if (this.#opts.adapter !== 'streams' || !this.ready) return
+      await this.#written()
+      // their local deliveries run in the promise jobs that follow the write: let them all run first
+      await new Promise((resolve) => setImmediate(resolve))
+    })
     if (this.#opts.readyTimeout === 0) return membership
     let timer: NodeJS.Timeout | undefined
     const waited = await Promise.race([

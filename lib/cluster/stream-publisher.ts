@@ -53,6 +53,9 @@ export class StreamPublisher {
   // the last id this publisher saw acknowledged: where a search for a batch in doubt starts
   #last = '-'
   #wake: (() => void) | undefined
+  #published = 0
+  #settled = 0
+  readonly #barriers = new Set<{ target: number, resolve: (id: string | undefined) => void }>()
 
   constructor (client: unknown, stream: string, maxLen: number, events: { drop: () => void, error: (err: unknown) => void }) {
     this.#client = client as StreamClient
@@ -69,10 +72,18 @@ export class StreamPublisher {
       this.#onDrop()
       throw new Error(`fastify-sockets: ${MAX_WAITING} broadcasts already wait for Redis`)
     }
+    this.#published++
     return await new Promise<string>((resolve, reject) => {
       this.#waiting.push({ fields, resolve, reject })
       if (!this.#busy) void this.#drain()
     })
+  }
+
+  /** Resolves once everything published so far is settled, with the id of the last entry written (undefined: none yet). */
+  async written (): Promise<string | undefined> {
+    const last = (): string | undefined => this.#last === '-' ? undefined : this.#last
+    if (this.#settled >= this.#published) return last()
+    return await new Promise((resolve) => { this.#barriers.add({ target: this.#published, resolve: () => { resolve(last()) } }) })
   }
 
   /** Rejects what waits (the node is closing); nothing is written after. */
@@ -82,6 +93,8 @@ export class StreamPublisher {
     const waiting = this.#waiting
     this.#waiting = []
     for (const entry of waiting) entry.reject(new Error('fastify-sockets: the cluster closed before Redis took this broadcast'))
+    for (const barrier of this.#barriers) barrier.resolve(undefined)
+    this.#barriers.clear()
   }
 
   async #drain (): Promise<void> {
@@ -95,6 +108,10 @@ export class StreamPublisher {
       } else {
         batch.forEach((entry, i) => { entry.resolve(result[i] as string) })
         this.#last = result.at(-1) ?? this.#last
+      }
+      this.#settled += batch.length
+      for (const barrier of this.#barriers) {
+        if (barrier.target <= this.#settled) { this.#barriers.delete(barrier); barrier.resolve(undefined) }
       }
     }
     this.#busy = false

@@ -124,3 +124,25 @@ for (const disruption of ['redis', 'transport', 'node'] as const) {
     t.ok(result.lost >= 0, `pubsub ${disruption}: lost ${result.lost} of ${TOTAL}`)
   })
 }
+
+t.test('streams: a broadcast sent just before a leave reaches the socket, from its own node and from another', { skip }, async (t) => {
+  const redis = await aofRedis(t)
+  const a = await node(t, redis, 'streams', 'order-a', 0)
+  const b = await node(t, redis, 'streams', 'order-b', 0)
+  await converged([a, b])
+  const client: ClientSocket = ioClient(`http://127.0.0.1:${(a.server.address() as { port: number }).port}`, { transports: ['websocket'], forceNew: true })
+  t.teardown(() => { client.close() })
+  await waitFor(() => client.connected, 'the client')
+  const id = client.id as string
+  const heard: number[] = []
+  client.on('seq', (n: number) => { heard.push(n) })
+  const ROUNDS = 60
+  for (let round = 0; round < ROUNDS; round++) {
+    const from = round % 2 === 0 ? a : b
+    await from.sockets.join(id, `order:${round}`)
+    from.sockets.broadcast(`order:${round}`, 'seq' as never, round as never)
+    await from.sockets.leave(id, `order:${round}`)
+  }
+  await waitFor(() => heard.length >= ROUNDS, 'every broadcast', 10_000).catch(() => {})
+  t.same(heard, Array.from({ length: ROUNDS }, (_, i) => i), 'each broadcast arrived before the leave that followed it took effect')
+})
