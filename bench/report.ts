@@ -40,7 +40,7 @@ const BUDGET: Record<string, { max: number, stretch?: number }> = {
   [W.broadcast]: { max: 1.10 },
   [W.memory]: { max: 1.15 }
 }
-const NAMES: Record<Kind, string> = { raw: 'raw socket.io', naive: 'naive `fastify.inject`', sockets: 'fastify-sockets' }
+const NAMES: Record<Kind, string> = { raw: 'raw socket.io', naive: 'naive `fastify.inject`', sockets: 'fastify-sockets', streams: 'fastify-sockets, streams adapter + recovery' }
 
 export function machine (): { line: string } {
   const require = createRequire(import.meta.url)
@@ -81,6 +81,14 @@ export function tables (results: Results, params: Record<string, number>): strin
     const show = (x: number | undefined): string => x === undefined ? '—' : `${fmt(x, 2)}x`
     const ourRatio = ratio(ours)
     lines.push(`| ${w} | ${MEASURE[w] ?? ''} | ${raw === undefined ? '—' : `${fmt(raw.value, raw.value < 10 ? 2 : 1)} ${raw.unit.split(' ')[0]}`} | ${show(ratio(naive))} | ${show(ourRatio)} | ${verdict(w, ourRatio)} |`)
+  }
+  // the zero-loss configuration against the default adapter, where both ran
+  for (const w of workloads(results)) {
+    const pubsub = find(results, w, 'sockets')
+    const streams = find(results, w, 'streams')
+    if (pubsub !== undefined && streams !== undefined) {
+      lines.push('', `${w}: the streams adapter with recovery costs ${fmt(streams.value / pubsub.value, 2)}x the pub/sub adapter's ${pubsub.unit.split(' ').slice(1).join(' ')}.`)
+    }
   }
   lines.push('')
   lines.push('| workload | server | server CPU or memory per unit | client-seen throughput | p50 | p99 |')
