@@ -75,7 +75,7 @@ const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
   },
   streams: {
     create: (pub, _sub, opts, link) => {
-      const make = createStreamsAdapter(adopting(pub, link.adopt), {
+      const make = createStreamsAdapter(adopting(pub, link, streamName(opts)), {
         streamName: streamName(opts),
         channelPrefix: opts.key,
         sessionKeyPrefix: `${opts.key}#session#`,
@@ -131,7 +131,13 @@ export function streamName (opts: ResolvedClusterOptions): string {
 // closes those only after its reader's next XREAD returns, calling disconnect() again on a client that may
 // be closed by then (which throws, inside a promise nobody holds). The duplicates are handed to `adopt`,
 // whose owner closes them with the rest, and their disconnect() is made idempotent.
-function adopting (client: unknown, adopt: (client: unknown) => void): unknown {
+//
+// Its reader reads from '$' (what is added from now on) until it gets a first entry, and sends '$' again
+// after each XREAD that timed out empty: an entry added between two such XREADs is never read (upstream),
+// and where the reader started is unknown, so a change waiting for an entry from before it would wait its
+// whole bound (stream-progress.ts). So '$' becomes a concrete id, the stream's last one, taken once on the
+// reader's own connection just before its first XREAD: everything after it is read, and it counts as seen.
+function adopting (client: unknown, link: AdapterLink, stream: string): unknown {
   return new Proxy(client as object, {
     get (target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver)
@@ -143,7 +149,21 @@ function adopting (client: unknown, adopt: (client: unknown) => void): unknown {
         const connect = copy.connect as () => Promise<unknown>
         // its first connection failing (the client destroyed while connecting) must not be an unhandled rejection
         copy.connect = async (): Promise<unknown> => await connect.call(copy).catch(() => copy)
-        adopt(copy)
+        const xRead = copy.xRead as (streams: Array<{ key: string, id: string }>, options: unknown) => Promise<unknown>
+        const xRevRange = copy.xRevRange as (key: string, end: string, start: string, options: { COUNT: number }) => Promise<Array<{ id: string }>>
+        let start: string | undefined
+        copy.xRead = async (streams: Array<{ key: string, id: string }>, options: unknown): Promise<unknown> => {
+          if (streams.length === 1 && streams[0]?.key === stream && streams[0].id === '$') {
+            if (start === undefined) {
+              const [last] = await xRevRange.call(copy, stream, '+', '-', { COUNT: 1 })
+              start = last?.id ?? '0-0'
+              link.seen(start)
+            }
+            return await xRead.call(copy, [{ key: stream, id: start }], options)
+          }
+          return await xRead.call(copy, streams, options)
+        }
+        link.adopt(copy)
         return copy
       }
     }
