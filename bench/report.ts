@@ -63,7 +63,7 @@ const BUDGET: Record<string, { max: number, stretch?: number }> = {
   [W.scaleRequest]: { max: 1.2 },
   [W.scaleJoin]: { max: 1.2 }
 }
-const NAMES: Record<Kind, string> = { raw: 'raw socket.io', naive: 'naive `fastify.inject`', sockets: 'fastify-sockets', sails: 'Sails 1.5' }
+const NAMES: Record<Kind, string> = { raw: 'raw socket.io', naive: 'naive `fastify.inject`', sockets: 'fastify-sockets', streams: 'fastify-sockets, streams adapter + recovery', sails: 'Sails 1.5' }
 
 export function machine (): { line: string } {
   const require = createRequire(import.meta.url)
@@ -114,6 +114,14 @@ export function ratioTable (results: Results, spread?: Spread): string {
     const show = (x: number | undefined): string => x === undefined || !Number.isFinite(x) ? '—' : `${fmt(x, 2)}x`
     const ourRatio = ratio('sockets')
     lines.push(`| ${w} | ${MEASURE[w] ?? ''} | ${raw === undefined ? '—' : `${fmt(raw.value, raw.value < 10 ? 2 : 1)} ${raw.unit.split(' ')[0]}`} | ${show(ourRatio)}${spread === undefined ? '' : ` | ${range(w, 'sockets')}`} | ${verdict(w, ourRatio)} | ${show(ratio('naive'))} | ${show(ratio('sails'))} |`)
+  }
+  // the zero-loss configuration against the default adapter, where both ran
+  for (const w of workloads(results)) {
+    const pubsub = find(results, w, 'sockets')
+    const streams = find(results, w, 'streams')
+    if (pubsub !== undefined && streams !== undefined) {
+      lines.push('', `${w}: the streams adapter with recovery costs ${fmt(streams.value / pubsub.value, 2)}x the pub/sub adapter's ${pubsub.unit.split(' ').slice(1).join(' ')}.`)
+    }
   }
   return lines.join('\n')
 }

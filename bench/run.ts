@@ -194,7 +194,7 @@ async function main (): Promise<void> {
     if (hasRedis()) {
       redis = await startRedis()
       const redisUrl = redis.url
-      await fanOut(W.cluster, ['raw', 'sockets'],
+      await fanOut(W.cluster, ['raw', 'sockets', 'streams'],
         (kind) => ['a', 'b'].map((node) => server(kind, [`--redis=${redisUrl}`, `--key=bench-${kind}`])), P.clusterSockets)
       await redis.stop()
       redis = undefined

@@ -18,13 +18,14 @@ import { ROOM, EVENT, POST_BODY_SCHEMA, POST_REPLY_SCHEMA, now, Tick } from './s
 // `sails` (Sails 1.5 with sails-hook-sockets, from bench/.sails: see sails.ts).
 // The driver reads this process's own CPU time over IPC before and after each workload.
 
-export type Kind = 'raw' | 'naive' | 'sockets' | 'sails'
+// streams: fastify-sockets on the Redis Streams adapter with recovery on (the zero-loss configuration)
+export type Kind = 'raw' | 'naive' | 'sockets' | 'streams' | 'sails'
 export interface ServerHello { port: number, pid: number, typedEvents: boolean }
 
 const kind = process.argv[2] as Kind
 const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 const redisUrl = arg('redis')
-if (!['raw', 'naive', 'sockets', 'sails'].includes(kind)) throw new Error(`unknown server kind '${String(kind)}'`)
+if (!['raw', 'naive', 'sockets', 'streams', 'sails'].includes(kind)) throw new Error(`unknown server kind '${String(kind)}'`)
 
 // fastify-sockets broadcasts a typed event, validated once per broadcast (the plugin's default).
 const typedEvents = { events: { [EVENT]: Tick } }
@@ -33,7 +34,8 @@ const socketio: Partial<ServerOptions> = { allowEIO3: true } // the plugin's def
 const closers: Array<() => Promise<unknown>> = []
 
 // raw and naive get the Redis adapter through socket.io; fastify-sockets through its own `cluster` option
-if (redisUrl !== undefined && kind !== 'sockets') {
+const plugin = kind === 'sockets' || kind === 'streams'
+if (redisUrl !== undefined && !plugin) {
   const pub = createClient({ url: redisUrl })
   const sub = pub.duplicate()
   pub.on('error', (err) => { console.error(`bench server: redis: ${String(err)}`) })
@@ -84,8 +86,9 @@ if (kind === 'raw') {
   app.post('/echo', { schema: { body: POST_BODY_SCHEMA, response: POST_REPLY_SCHEMA } },
     async (request) => ({ ok: true, count: (request.body as { items: unknown[] }).items.length }))
 
-  if (kind === 'sockets') {
-    const cluster = redisUrl === undefined ? {} : { cluster: { redis: { url: redisUrl }, key: arg('key') ?? 'bench' } }
+  if (plugin) {
+    const streams = kind === 'streams' ? { recovery: { maxDisconnectionDuration: 120_000 } } : {}
+    const cluster = redisUrl === undefined ? {} : { cluster: { redis: { url: redisUrl }, key: arg('key') ?? 'bench', adapter: kind === 'streams' ? 'streams' : 'pubsub' }, ...streams }
     // the scale workload's sockets join a fresh room per request, far more than the default 100 per socket
     await app.register(fastifySockets, { socketio, ...typedEvents, ...cluster, maxRoomsPerSocket: 1_000_000 } as never)
     const sockets = app.sockets
@@ -117,7 +120,7 @@ if (kind === 'raw') {
 }
 
 function broadcast (payload: Tick): void {
-  if (kind === 'sockets') (app as FastifyInstance).sockets.broadcast(ROOM, EVENT, payload)
+  if (plugin) (app as FastifyInstance).sockets.broadcast(ROOM, EVENT, payload)
   else if (sailsBroadcast !== undefined) sailsBroadcast(ROOM, EVENT, payload)
   else io.to(ROOM).emit(EVENT, payload)
 }

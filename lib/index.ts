@@ -4,7 +4,7 @@ import * as errorCodes from './errors.js'
 export { fastifySockets, errorCodes }
 export default fastifySockets
 
-export type { FastifySocketsOptions, ClusterOptions, RedisClientLike } from './options.js'
+export type { FastifySocketsOptions, ClusterOptions, RecoveryOptions, RedisClientLike } from './options.js'
 export type { ClusterError } from './errors.js'
 export type { ClusterHealth, ClusterStatus } from './cluster/cluster.js'
 export type { Sockets, SocketId, SocketTarget, Except, BroadcastOptions, JoinOptions, SocketsStats } from './rooms/sockets.js'

@@ -159,6 +159,26 @@ export interface FastifySocketsOptions extends RegistryOptions {
    * @default undefined
    */
   cluster?: ClusterOptions
+  /**
+   * Connection state recovery (socket.io's `connectionStateRecovery`): a client (socket.io v4 protocol) whose
+   * connection dropped for less than `maxDisconnectionDuration` ms comes back with the same socket id, its
+   * rooms (resource subscriptions included) and the broadcasts it missed, in order. `allowRequest` and
+   * `onConnection` run again on every recovery (`socket.recovered` is true there), and a refusal ends it.
+   * In a cluster it needs `cluster.adapter: 'streams'`. Absent: off.
+   *
+   * @example
+   * ```ts
+   * await app.register(fastifySockets, { recovery: { maxDisconnectionDuration: 120_000 } })
+   * ```
+   * @default undefined
+   */
+  recovery?: RecoveryOptions
+}
+
+/** Options of `recovery`. */
+export interface RecoveryOptions {
+  /** How long (ms) a disconnected client's session is kept for it to come back to. 1..86400000. */
+  maxDisconnectionDuration: number
 }
 
 /**
@@ -186,6 +206,7 @@ export const DEFAULTS = Object.freeze({
   socketio: Object.freeze({ allowEIO3: true, serveClient: false }),
   client: Object.freeze({ path: DEFAULT_CLIENT_PATH, getCookie: true }),
   cluster: undefined,
+  recovery: undefined,
   events: undefined,
   rooms: undefined,
   validate: true
@@ -214,6 +235,7 @@ export interface ResolvedOptions {
   readonly registry: ResolvedRegistry
   readonly client: { readonly path: string | undefined, readonly getCookie: boolean }
   readonly cluster: ResolvedClusterOptions | undefined
+  readonly recovery: Readonly<RecoveryOptions> | undefined
 }
 
 /**
@@ -349,6 +371,19 @@ function resolveClient (input: unknown): ResolvedOptions['client'] {
   return Object.freeze({ path: path === false ? undefined : path, getCookie })
 }
 
+function resolveRecovery (input: unknown): Readonly<RecoveryOptions> | undefined {
+  if (input === undefined) return undefined
+  if (!isPlainObject(input)) throw new FST_SOCKETS_OPTIONS_INVALID('recovery must be an object { maxDisconnectionDuration }')
+  for (const key of Object.keys(input)) {
+    if (key !== 'maxDisconnectionDuration') throw new FST_SOCKETS_OPTIONS_INVALID(unknownOption(key, ['maxDisconnectionDuration'], 'recovery.'))
+  }
+  const ms = input.maxDisconnectionDuration
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms <= 0 || ms > 86_400_000) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('recovery.maxDisconnectionDuration must be an integer of milliseconds in 1..86400000')
+  }
+  return Object.freeze({ maxDisconnectionDuration: ms })
+}
+
 // One check per option (the compiler refuses an option without one); each returns the resolved value.
 const CHECKS = {
   allowedOrigins: resolveOrigins,
@@ -370,6 +405,7 @@ const CHECKS = {
   socketio: resolveSocketio,
   client: resolveClient,
   cluster: (value: unknown) => value === undefined ? undefined : resolveCluster(value),
+  recovery: resolveRecovery,
   events: resolveEvents,
   rooms: resolveRooms,
   validate: boolean('validate', DEFAULTS.validate)
@@ -397,10 +433,13 @@ export function resolveOptions (input: unknown, env: NodeJS.ProcessEnv = process
 
   // Rules across options.
   // socket.io's connection state recovery skips middlewares unless told otherwise, and onConnection is
-  // one: a recovered socket would connect without the hook that may be doing its authorisation.
-  const recovery = checked.socketio.connectionStateRecovery as { skipMiddlewares?: boolean } | undefined
-  if (recovery !== undefined && checked.onConnection !== undefined && recovery.skipMiddlewares !== false) {
-    throw new FST_SOCKETS_OPTIONS_INVALID('socketio.connectionStateRecovery would let recovered sockets skip onConnection: set its skipMiddlewares: false')
+  // one: the plugin turns it on itself (recovery), with the middlewares run again.
+  if ('connectionStateRecovery' in checked.socketio) {
+    throw new FST_SOCKETS_OPTIONS_INVALID('use the plugin option recovery: { maxDisconnectionDuration }, not socketio.connectionStateRecovery (the plugin runs onConnection again on every recovery)')
+  }
+  // the sessions and the missed packets must be where any node can read them: the streams adapter keeps both in Redis
+  if (checked.recovery !== undefined && checked.cluster !== undefined && checked.cluster.adapter !== 'streams') {
+    throw new FST_SOCKETS_OPTIONS_INVALID(`recovery in a cluster needs cluster.adapter: 'streams' (the ${checked.cluster.adapter} adapter keeps no sessions in Redis)`)
   }
   if (checked.cluster !== undefined && 'adapter' in checked.socketio) {
     throw new FST_SOCKETS_OPTIONS_INVALID('socketio.adapter cannot be combined with cluster (the plugin sets the Redis adapter)')

@@ -21,6 +21,7 @@ import { buildAllowRequest, buildConnectionHook, buildDisconnectHook } from './c
 import { guardSessions } from './connection/session-guard.js'
 import { guardOrigins } from './connection/origin-guard.js'
 import { boundQueues } from './connection/slow-consumers.js'
+import { primeRecovery } from './connection/recovery.js'
 import { FLUSH_GRACE_MS, closeTransports, forceCloseTransports, openTransports } from './connection/shutdown.js'
 import type { EngineTransport } from './connection/engine.js'
 import { serveBundle, serveGetCookie, GET_COOKIE_PATH } from './client-support/bundle-routes.js'
@@ -60,6 +61,8 @@ const plugin: FastifyPluginAsync<FastifySocketsOptions> = async function fastify
       ...(opts.socketio.parser === undefined ? { parser: ackParser } : {}),
       ...opts.socketio,
       ...(cluster === undefined ? {} : { adapter: cluster.adapter() }),
+      // skipMiddlewares false: onConnection (a middleware) decides again on every recovery
+      ...(opts.recovery === undefined ? {} : { connectionStateRecovery: { ...opts.recovery, skipMiddlewares: false } }),
       maxHttpBufferSize: opts.maxMessageSize,
       allowRequest: buildAllowRequest(opts, log)
     })
@@ -95,6 +98,7 @@ async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: 
   const onDisconnect = buildDisconnectHook(opts, log)
   io.on('connection', (socket) => {
     requests.bind(socket)
+    if (opts.recovery !== undefined) primeRecovery(io, socket)
     if (onDisconnect !== undefined) socket.once('disconnect', (reason) => { onDisconnect(socket, reason) })
   })
 

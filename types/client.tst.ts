@@ -41,3 +41,4 @@ expect(socket.request).type.not.toBeCallableWith({ url: '/x', headers: { a: 1 } 
 expect(connect).type.not.toBeCallableWith('http://x', { reconnection: 'yes' })
 expect(connect).type.not.toBeCallableWith('http://x', { headers: { a: 1 } })
 expect(socket.isConnected()).type.toBe<boolean>()
+expect(socket.recovered).type.toBe<boolean>()

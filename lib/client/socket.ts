@@ -73,6 +73,21 @@ export class ClientSocket<Events extends object = ServerEvents> {
     return this.#state === 'connected' && this.#raw?.connected === true
   }
 
+  /**
+   * `true` when the last connection recovered the one before it (the server's `recovery` option): same
+   * socket id, same rooms, and the broadcasts sent meanwhile delivered, in order. `false` for a fresh
+   * connection, whose rooms the app must join again. Requests queued while reconnecting go out either way;
+   * requests in flight at the drop failed with `FST_SOCKETS_CLIENT_DISCONNECTED` (never retried).
+   *
+   * @example
+   * ```ts
+   * socket.on('connect', () => { if (!socket.recovered) void socket.get('/rooms/join') })
+   * ```
+   */
+  get recovered (): boolean {
+    return this.#state === 'connected' && this.#raw?.recovered === true
+  }
+
   /** `true` while (re)connecting; requests made now are queued. */
   isConnecting (): boolean {
     return this.#state === 'connecting' || this.#state === 'reconnecting'
@@ -251,6 +266,9 @@ export class ClientSocket<Events extends object = ServerEvents> {
       this.#emit('disconnect', reason)
     })
     raw.on('connect_error', (err) => {
+      // socket.io writes a recovered session's missed packets before its middlewares (onConnection) decide;
+      // socket.io-client holds them until the connection: a refused recovery must not hand them over later
+      (raw as unknown as { receiveBuffer?: unknown[] }).receiveBuffer?.splice(0)
       if (this.#state !== 'disconnected' && !(raw.active && options.reconnection)) {
         this.#state = 'disconnected'
         this.#requests.failQueued('FST_SOCKETS_CLIENT_CONNECT_FAILED', err)

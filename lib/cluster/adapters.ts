@@ -1,6 +1,8 @@
 import type { ServerOptions } from 'socket.io'
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter'
-import type { ResolvedClusterOptions } from './options.js'
+import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter'
+import type { AdapterKind, ResolvedClusterOptions } from './options.js'
+import { StreamPublisher } from './stream-publisher.js'
 
 // The socket.io adapter a cluster runs on, built in this one place, and guarded: Redis is a trust
 // boundary, and the adapters trust what arrives on their channels. In @socket.io/redis-adapter 8.3.0 a
@@ -8,13 +10,14 @@ import type { ResolvedClusterOptions } from './options.js'
 // (which leaves the client's reply decoder mid-message: that node hears nothing more, while its
 // connection looks healthy) or rejects inside an async handler whose promise nobody holds (an
 // unhandled rejection: the process dies). Every handler Redis messages reach is therefore wrapped: a
-// throw or a rejection drops that one message, is reported, and delivery goes on.
+// throw or a rejection drops that one message, is reported, and delivery goes on. The streams adapter
+// (0.3.1) has the same two holes: its pub/sub listener calls the async onMessage() without holding the
+// promise, and a stream entry of the wrong shape throws in onMessage().
 
 type AdapterFactory = NonNullable<ServerOptions['adapter']>
 type Handler = (...args: unknown[]) => unknown
 
-/** The adapters the cluster can run on. */
-export type AdapterKind = 'pubsub' | 'sharded'
+export type { AdapterKind }
 
 /** A message an adapter could not handle: what it was (channel, size, first bytes) and why. */
 export interface DroppedMessage {
@@ -28,8 +31,8 @@ export interface DroppedMessage {
 interface HandlerSpec {
   /** The adapter's method every Redis message of its channels reaches (private to the adapter). */
   readonly name: string
-  /** Positions of the channel and the message among its arguments. */
-  readonly channel: number
+  /** Positions of the channel (or, when no argument names it, what to call it) and the message among its arguments. */
+  readonly channel: number | string
   readonly message: number
   /**
    * How a message the adapter itself drops in silence (it fails to decode) is told apart, so it is reported
@@ -40,8 +43,22 @@ interface HandlerSpec {
   readonly precheck?: true
 }
 
+/** What an adapter needs of the cluster it runs in beyond its clients. */
+export interface AdapterLink {
+  /** A client the adapter made for itself: the cluster closes it with its own. */
+  readonly adopt: (client: unknown) => void
+  /** Runs when the cluster closes. */
+  readonly onClose: (fn: () => void) => void
+  /** A broadcast could not be handed to Redis (counted as dropped). */
+  readonly drop: () => void
+  readonly error: (kind: string, err: unknown) => void
+  /** 'streams': the publisher of this node's entries, and each entry id its reader hands over. */
+  readonly publisher: (publisher: StreamPublisher) => void
+  readonly seen: (id: string) => void
+}
+
 interface AdapterSpec {
-  readonly create: (pub: unknown, sub: unknown, opts: ResolvedClusterOptions) => (nsp: unknown) => object
+  readonly create: (pub: unknown, sub: unknown, opts: ResolvedClusterOptions, link: AdapterLink) => (nsp: unknown) => object
   readonly handlers: readonly HandlerSpec[]
 }
 
@@ -55,7 +72,102 @@ const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
     create: (pub, sub, opts) => createShardedAdapter(pub, sub, { channelPrefix: opts.key, subscriptionMode: opts.subscriptionMode }),
     // onMessage and onResponse are the adapter's documented hooks for its subclasses
     handlers: [{ name: 'onRawMessage', channel: 1, message: 0, decoded: ['onMessage', 'onResponse'] }]
+  },
+  streams: {
+    create: (pub, _sub, opts, link) => {
+      const make = createStreamsAdapter(adopting(pub, link, streamName(opts)), {
+        streamName: streamName(opts),
+        channelPrefix: opts.key,
+        sessionKeyPrefix: `${opts.key}#session#`,
+        maxLen: opts.streamMaxLength
+      }) as unknown as (nsp: unknown) => Record<string, unknown>
+      const publisher = new StreamPublisher(pub, streamName(opts), opts.streamMaxLength, { drop: link.drop, error: (err) => { link.error('stream publish', err) } })
+      link.onClose(() => { publisher.close() })
+      link.publisher(publisher)
+      return (nsp) => {
+        const adapter = publishingThrough(make(nsp), publisher)
+        const onRawMessage = adapter.onRawMessage as (raw: unknown, offset: unknown) => unknown
+        // seen once handled: the entry's broadcast is delivered (synchronously) before a change waiting on it applies
+        adapter.onRawMessage = function reading (this: unknown, raw: unknown, offset: unknown): unknown {
+          try { return onRawMessage.call(this, raw, offset) } finally { if (typeof offset === 'string') link.seen(offset) }
+        }
+        return adapter
+      }
+    },
+    // onMessage: what its pub/sub listener decodes (async: a rejection nobody holds); onRawMessage: stream
+    // entries (channel: the entry's id), which it decodes in silence
+    handlers: [
+      { name: 'onMessage', channel: 'pub/sub', message: 0 },
+      { name: 'onRawMessage', channel: 1, message: 0, decoded: ['onMessage'] }
+    ]
   }
+}
+
+// socket.io-adapter's MessageType: what the streams adapter sends by pub/sub rather than in the stream
+const BROADCAST = 3
+const FETCH_SOCKETS = 7
+const SERVER_SIDE_EMIT = 9
+
+// The adapter's stream entries go through the publisher (stream-publisher.ts); its ephemeral messages
+// (requests, server-side emits) stay on pub/sub, as the adapter sends them.
+function publishingThrough (adapter: Record<string, unknown>, publisher: StreamPublisher): Record<string, unknown> {
+  const original = adapter.doPublish as (message: Record<string, unknown>) => Promise<string>
+  const encode = adapter.encode as (message: Record<string, unknown>) => Record<string, string>
+  adapter.doPublish = async function doPublish (this: unknown, message: Record<string, unknown>): Promise<string> {
+    const data = message.data as { requestId?: unknown } | undefined
+    const ephemeral = (message.type === BROADCAST && data?.requestId !== undefined) || message.type === FETCH_SOCKETS || message.type === SERVER_SIDE_EMIT
+    if (ephemeral) return await original.call(this, message)
+    return await publisher.publish(encode.call(this, message))
+  }
+  return adapter
+}
+
+/** The Redis stream the streams adapter writes broadcasts to (one per cluster key). */
+export function streamName (opts: ResolvedClusterOptions): string {
+  return `${opts.key}#stream`
+}
+
+// The streams adapter duplicates the client it is given (a reader, blocked in XREAD, and a subscriber) and
+// closes those only after its reader's next XREAD returns, calling disconnect() again on a client that may
+// be closed by then (which throws, inside a promise nobody holds). The duplicates are handed to `adopt`,
+// whose owner closes them with the rest, and their disconnect() is made idempotent.
+//
+// Its reader reads from '$' (what is added from now on) until it gets a first entry, and sends '$' again
+// after each XREAD that timed out empty: an entry added between two such XREADs is never read (upstream),
+// and where the reader started is unknown, so a change waiting for an entry from before it would wait its
+// whole bound (stream-progress.ts). So '$' becomes a concrete id, the stream's last one, taken once on the
+// reader's own connection just before its first XREAD: everything after it is read, and it counts as seen.
+function adopting (client: unknown, link: AdapterLink, stream: string): unknown {
+  return new Proxy(client as object, {
+    get (target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver)
+      if (prop !== 'duplicate' || typeof value !== 'function') return value
+      return (...args: unknown[]) => {
+        const copy = (value as (...a: unknown[]) => Record<string, unknown>).apply(target, args)
+        const disconnect = copy.disconnect as () => Promise<void>
+        copy.disconnect = async (): Promise<void> => { if (copy.isOpen === true) await disconnect.call(copy) }
+        const connect = copy.connect as () => Promise<unknown>
+        // its first connection failing (the client destroyed while connecting) must not be an unhandled rejection
+        copy.connect = async (): Promise<unknown> => await connect.call(copy).catch(() => copy)
+        const xRead = copy.xRead as (streams: Array<{ key: string, id: string }>, options: unknown) => Promise<unknown>
+        const xRevRange = copy.xRevRange as (key: string, end: string, start: string, options: { COUNT: number }) => Promise<Array<{ id: string }>>
+        let start: string | undefined
+        copy.xRead = async (streams: Array<{ key: string, id: string }>, options: unknown): Promise<unknown> => {
+          if (streams.length === 1 && streams[0]?.key === stream && streams[0].id === '$') {
+            if (start === undefined) {
+              const [last] = await xRevRange.call(copy, stream, '+', '-', { COUNT: 1 })
+              start = last?.id ?? '0-0'
+              link.seen(start)
+            }
+            return await xRead.call(copy, [{ key: stream, id: start }], options)
+          }
+          return await xRead.call(copy, streams, options)
+        }
+        link.adopt(copy)
+        return copy
+      }
+    }
+  })
 }
 
 // Event names socket.io reserves; a server-side emit naming one (which socket.io refuses to send, but not
@@ -74,13 +186,18 @@ export function roomChannel (kind: AdapterKind, opts: ResolvedClusterOptions): (
 
 /** The adapter a cluster's options ask for. */
 export function adapterKind (opts: ResolvedClusterOptions): AdapterKind {
-  return opts.sharded ? 'sharded' : 'pubsub'
+  return opts.adapter
 }
 
 function describeDrop (args: unknown[], spec: HandlerSpec, reason: string): DroppedMessage {
   const raw = args[spec.message]
-  const message = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))
-  return { channel: String(args[spec.channel]).slice(0, 200), bytes: message.length, head: message.subarray(0, 16).toString('hex'), reason }
+  const message = Buffer.isBuffer(raw) ? raw : Buffer.from(raw !== null && typeof raw === 'object' ? safeJson(raw) : String(raw))
+  const channel = typeof spec.channel === 'string' ? spec.channel : String(args[spec.channel])
+  return { channel: channel.slice(0, 200), bytes: message.length, head: message.subarray(0, 16).toString('hex'), reason }
+}
+
+function safeJson (value: object): string {
+  try { return JSON.stringify(value) ?? '' } catch { return '[unserialisable]' }
 }
 
 function reasonOf (err: unknown): string {
@@ -106,9 +223,9 @@ function undecodable (raw: unknown, parser: { decode?: (raw: unknown) => unknown
  * must not silently leave it unguarded)
  */
 export function clusterAdapter (kind: AdapterKind, pub: unknown, sub: unknown, opts: ResolvedClusterOptions,
-  onDrop: (dropped: DroppedMessage) => void): AdapterFactory {
+  onDrop: (dropped: DroppedMessage) => void, link: AdapterLink): AdapterFactory {
   const spec = ADAPTERS[kind]
-  const make = spec.create(pub, sub, opts)
+  const make = spec.create(pub, sub, opts, link)
   // socket.io calls it with `new` (a function returning an object, as the adapter's own factories are)
   const factory = function guardedAdapter (nsp: unknown): object {
     const adapter = make(nsp) as Record<string, unknown>

@@ -4,6 +4,7 @@ import type { MembershipOp } from '../membership/membership.js'
 import { FST_SOCKETS_CLUSTER_UNAVAILABLE } from '../errors.js'
 import { parseMessage, type OutgoingMessage, type RequestBody } from './messages.js'
 import { isUp } from './redis-guard.js'
+import type { AdapterKind } from './options.js'
 import { Liveness } from './liveness.js'
 import { PendingRequests } from './requests.js'
 
@@ -34,7 +35,10 @@ export interface BusClient {
 /** What this node does when another node asks. */
 export interface BusHandlers {
   /** Resolves once the change is visible to the other nodes (then the bus acknowledges it). */
-  apply (op: MembershipOp): Promise<void>
+  /** `after`: the last stream entry the sender had written ('streams'), to be read here before the change applies. */
+  apply (op: MembershipOp, after?: string): Promise<void>
+  /** The last stream entry this node has written once its broadcasts so far are written ('streams'), else undefined. */
+  written (): Promise<string | undefined>
   members (room: string): string[]
   rooms (socketId: string): string[] | undefined
 }
@@ -42,7 +46,8 @@ export interface BusHandlers {
 export interface BusOptions {
   readonly nodeId: string
   readonly key: string
-  readonly sharded: boolean
+  /** The bus uses sharded pub/sub when the adapter does. */
+  readonly adapter: AdapterKind
   readonly timeout: number
   readonly heartbeatInterval: number
   readonly heartbeatTimeout: number
@@ -71,6 +76,7 @@ export class ClusterBus {
   readonly #pub: BusClient
   readonly #sub: BusClient
   readonly #opts: BusOptions
+  readonly #sharded: boolean
   readonly #handlers: BusHandlers
   readonly #report: BusErrorSink
   readonly #changed: () => void
@@ -90,6 +96,7 @@ export class ClusterBus {
     this.#pub = pub
     this.#sub = sub
     this.#opts = opts
+    this.#sharded = opts.adapter === 'sharded'
     this.#handlers = handlers
     this.#report = events.report
     this.#changed = events.changed
@@ -131,7 +138,7 @@ export class ClusterBus {
    */
   async start (): Promise<void> {
     this.#heartbeat = setInterval(() => { this.#tick() }, this.#opts.heartbeatInterval).unref()
-    const subscribe = this.#opts.sharded ? this.#sub.sSubscribe.bind(this.#sub) : this.#sub.subscribe.bind(this.#sub)
+    const subscribe = this.#sharded ? this.#sub.sSubscribe.bind(this.#sub) : this.#sub.subscribe.bind(this.#sub)
     // Subscribe on a ready connection only (see guard() in redis-guard.ts); retry on the next 'ready' if it broke meanwhile.
     while (!this.#closed && !this.#subscribed) {
       await whenReady(this.#sub)
@@ -166,7 +173,8 @@ export class ClusterBus {
 
   /** Applies nothing locally: asks every other live node to apply `op`, resolves when all acknowledged. */
   async apply (op: MembershipOp): Promise<void> {
-    await this.#request({ type: 'op', op }, op.op)
+    const after = await this.#handlers.written()
+    await this.#request({ type: 'op', op, ...(after === undefined ? {} : { after }) }, op.op)
   }
 
   /** Socket ids in `room` on the other nodes. */
@@ -194,7 +202,7 @@ export class ClusterBus {
     this.#closed = true
     // Only on a live connection: a queued UNSUBSCRIBE would meet node-redis' resubscription on connect.
     if (!isUp(this.#sub)) return
-    const unsubscribe = this.#opts.sharded ? this.#sub.sUnsubscribe.bind(this.#sub) : this.#sub.unsubscribe.bind(this.#sub)
+    const unsubscribe = this.#sharded ? this.#sub.sUnsubscribe.bind(this.#sub) : this.#sub.unsubscribe.bind(this.#sub)
     for (const channel of [this.#control, this.#inbox]) {
       try { unsubscribe(channel, this.#listener).catch(() => {}) } catch { /* client already closed */ }
     }
@@ -212,7 +220,7 @@ export class ClusterBus {
   async #send (channel: string, body: OutgoingMessage): Promise<boolean> {
     const message = JSON.stringify({ ...body, node: this.#opts.nodeId, instance: this.#instance })
     try {
-      await (this.#opts.sharded ? this.#pub.sPublish(channel, message) : this.#pub.publish(channel, message))
+      await (this.#sharded ? this.#pub.sPublish(channel, message) : this.#pub.publish(channel, message))
       return true
     } catch (err) {
       this.#report('publish', err)
@@ -258,7 +266,7 @@ export class ClusterBus {
       case 'op': {
         const requester = msg.node
         const id = msg.id
-        this.#handlers.apply(msg.op).then(
+        this.#handlers.apply(msg.op, msg.after).then(
           () => this.#send(this.#inboxOf(requester), { type: 'ack', id }),
           (err: unknown) => { this.#report('apply', err) })
         break
@@ -290,10 +298,10 @@ export class ClusterBus {
     const started = performance.now()
     await this.#send(this.#control, { type: 'hello' })
     let expected: number | undefined
-    const count = ['PUBSUB', this.#opts.sharded ? 'SHARDNUMSUB' : 'NUMSUB', this.#control]
+    const count = ['PUBSUB', this.#sharded ? 'SHARDNUMSUB' : 'NUMSUB', this.#control]
     const cluster = Array.isArray(this.#pub.masters)
     // A cluster client routes by key (the channel's slot); plain NUMSUB there counts one node only.
-    if (typeof this.#pub.sendCommand === 'function' && (!cluster || this.#opts.sharded)) {
+    if (typeof this.#pub.sendCommand === 'function' && (!cluster || this.#sharded)) {
       try {
         const reply = cluster
           ? await (this.#pub.sendCommand as unknown as (key: string, readonly: boolean, args: string[]) => Promise<unknown>)(this.#control, true, count)

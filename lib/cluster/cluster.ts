@@ -10,6 +10,7 @@ import type { ResolvedClusterOptions, RedisClientLike } from './options.js'
 import { ClusterBus, type BusClient } from './bus.js'
 import { guard, reconnectStrategy } from './redis-guard.js'
 import { adapterKind, clusterAdapter, roomChannel, type DroppedMessage } from './adapters.js'
+import { StreamProgress } from './stream-progress.js'
 
 /**
  * Health of this node's link to the cluster: `fastify.sockets.cluster` (undefined without the
@@ -63,6 +64,12 @@ export class Cluster implements ClusterHealth {
   readonly #owned: boolean
   readonly #listeners: Array<[RedisClientLike, string, (...args: any[]) => void]> = []
   readonly #disposers: Array<() => void> = []
+  // Clients the adapter made for itself (the streams adapter's reader and subscriber): closed with ours.
+  readonly #adopted: RedisClientLike[] = []
+  #drain: (ms: number) => Promise<void> = async () => {}
+  // 'streams': this node's publisher and its reader's progress (stream-progress.ts)
+  #written: () => Promise<string | undefined> = async () => undefined
+  readonly #progress = new StreamProgress()
   readonly #malformed = new ThinnedCount()
   // Resolves once the subscriptions that joins to these rooms made are answered (sharded adapter).
   #subscriptionsSettled: (rooms: readonly string[]) => Promise<void> = async () => {}
@@ -136,7 +143,21 @@ export class Cluster implements ClusterHealth {
     const channelOf = roomChannel(kind, this.#opts)
     if (channelOf !== undefined) this.#subscriptionsSettled = async (rooms) => { await subGuard.subscriptionsSettled(rooms.map(channelOf)) }
     this.#releaseSubscriptionWaits = subGuard.release
-    return clusterAdapter(kind, pubGuard.client, subGuard.client, this.#opts, (dropped) => { this.#onMalformed(dropped) })
+    this.#drain = pubGuard.drain
+    return clusterAdapter(kind, pubGuard.client, subGuard.client, this.#opts, (dropped) => { this.#onMalformed(dropped) }, {
+      adopt: (client) => { this.#adopt(client as RedisClientLike) },
+      onClose: (fn) => { this.#disposers.push(fn) },
+      drop: events.drop,
+      error: events.error,
+      publisher: (publisher) => { this.#written = async () => await publisher.written() },
+      seen: (id) => { this.#progress.seen(id) }
+    })
+  }
+
+  #adopt (client: RedisClientLike): void {
+    this.#adopted.push(client)
+    // its errors are the adapter's to retry (it listens to them): the 'ready' of its reader after an outage matters here
+    client.on('ready', () => { this.#update() })
   }
 
   // A message on the adapter's channels that it could not handle: dropped, counted, logged (thinned).
@@ -156,13 +177,25 @@ export class Cluster implements ClusterHealth {
    */
   async attach (io: Server): Promise<Membership> {
     const bus = new ClusterBus(this.#pub as unknown as BusClient, this.#sub as unknown as BusClient, this.#opts, {
-      apply: async (op) => { applyLocal(io, op); await this.#subscriptionsSettled(op.op === 'join' ? op.rooms : []) },
+      apply: async (op, after) => {
+        // the sender's broadcasts written before this change are delivered here first (half the deadline at most)
+        if (after !== undefined) await this.#progress.reached(after, Math.ceil(this.#opts.timeout / 2))
+        applyLocal(io, op)
+        await this.#subscriptionsSettled(op.op === 'join' ? op.rooms : [])
+      },
+      written: async () => await this.#written(),
       members: (room) => localMembers(io, room),
       rooms: (socketId) => localRooms(io, socketId)
     }, { report: (kind, err) => { this.#errors.error(kind, err) }, changed: () => { this.#update() } })
     this.#bus = bus
     const started = bus.start().then(() => { this.#update() }, (err: unknown) => { this.#errors.error('subscribe', err) })
-    const membership = clusterMembership(io, bus, this.#subscriptionsSettled)
+    const membership = clusterMembership(io, bus, this.#subscriptionsSettled, async () => {
+      // while Redis is away the broadcasts waiting for it are late anyway: a change does not wait for them
+      if (this.#opts.adapter !== 'streams' || !this.ready) return
+      await this.#written()
+      // their local deliveries run in the promise jobs that follow the write: let them all run first
+      await new Promise((resolve) => setImmediate(resolve))
+    })
     if (this.#opts.readyTimeout === 0) return membership
     let timer: NodeJS.Timeout | undefined
     const waited = await Promise.race([
@@ -183,9 +216,14 @@ export class Cluster implements ClusterHealth {
 
   /** After socket.io closed: says goodbye to the other nodes, then closes the clients the plugin created. */
   async close (): Promise<void> {
+    // the sessions socket.io stored as the sockets closed (streams adapter): a client recovers on another node
+    if (this.ready) await this.#drain(this.#opts.timeout)
     await this.#bus?.close()
     for (const [client, event, listener] of this.#listeners) client.off(event, listener)
     for (const dispose of this.#disposers) dispose()
+    for (const client of this.#adopted as unknown as Array<{ isOpen: boolean, destroy (): void }>) {
+      if (client.isOpen) client.destroy()
+    }
     if (!this.#owned) return
     // destroy(), not close(): close() waits for queued commands, which never drain while Redis is down.
     for (const client of [this.#pub, this.#sub] as unknown as Array<{ isOpen: boolean, destroy (): void }>) {

@@ -1,5 +1,6 @@
 import { LIMITS } from '../common/limits.js'
 import type { MembershipOp } from '../membership/membership.js'
+import { STREAM_ID } from './stream-progress.js'
 
 // The messages of the cluster bus, as they travel through Redis (JSON). Redis is a trust boundary:
 // anything that does not have exactly one of these shapes is dropped by `parseMessage`.
@@ -20,7 +21,7 @@ export type BusMessage =
   /** "I am alive" (every heartbeatInterval), "I just started" (everyone answers with a heartbeat), "I am leaving". */
   | From & { type: 'heartbeat' | 'hello' | 'bye' }
   /** Apply this membership change to your sockets, then acknowledge request `id`. */
-  | From & { type: 'op', id: string, op: MembershipOp }
+  | From & { type: 'op', id: string, op: MembershipOp, after?: string }
   /** Answer request `id`: the members of room `arg`, or the rooms of socket `arg`. */
   | From & { type: 'query', id: string, query: QueryKind, arg: string }
   /** Request `id` is applied here. */
@@ -66,7 +67,14 @@ export function parseMessage (raw: string): BusMessage | undefined {
       const op = m.op as Record<string, unknown> | null
       if (!isId(m.id) || op === null || typeof op !== 'object' || !OPS.has(op.op as string)) return undefined
       if (!isStringList(op.sources) || !isStringList(op.rooms)) return undefined
-      return { ...from, type: 'op', id: m.id, op: { op: op.op as MembershipOp['op'], sources: op.sources, rooms: op.rooms } }
+      if (m.after !== undefined && (typeof m.after !== 'string' || !STREAM_ID.test(m.after))) return undefined
+      return {
+        ...from,
+        type: 'op',
+        id: m.id,
+        op: { op: op.op as MembershipOp['op'], sources: op.sources, rooms: op.rooms },
+        ...(m.after === undefined ? {} : { after: m.after })
+      }
     }
     case 'query':
       if (!isId(m.id) || (m.query !== 'members' && m.query !== 'rooms') || !isItem(m.arg)) return undefined

@@ -16,6 +16,9 @@ export interface RedisClientLike {
   off (event: string, listener: (...args: any[]) => void): unknown
 }
 
+/** The adapters the cluster can run on (`cluster.adapter`). */
+export type AdapterKind = 'pubsub' | 'sharded' | 'streams'
+
 /** Options of `cluster`. */
 export interface ClusterOptions {
   /**
@@ -24,10 +27,20 @@ export interface ClusterOptions {
    */
   redis: { url: string } | { pubClient: RedisClientLike, subClient: RedisClientLike }
   /**
-   * Use Redis 7 sharded pub/sub (`createShardedAdapter`), for Redis Cluster deployments.
-   * @default false
+   * The socket.io adapter between the nodes: `'pubsub'` (`@socket.io/redis-adapter`, at most once: what is
+   * published while Redis or a node is away is lost), `'sharded'` (Redis 7 sharded pub/sub, for Redis
+   * Cluster deployments), or `'streams'` (`@socket.io/redis-streams-adapter`: broadcasts go through a Redis
+   * stream, so a node resumes after a Redis restart where it stopped, and the plugin's `recovery` option can
+   * restore a client's session on any node). Replaces `sharded: true` (refused, with the fix in its message).
+   * @default 'pubsub'
    */
-  sharded?: boolean
+  adapter?: AdapterKind
+  /**
+   * `'streams'` only: about how many entries the Redis stream keeps (`XADD MAXLEN ~`). Bounds Redis memory; a
+   * client recovering from an offset older than the stream's oldest entry is not recovered (it connects anew).
+   * @default 10000
+   */
+  streamMaxLength?: number
   /**
    * Sharded adapter only: `static`, `dynamic` or `dynamic-private` (see @socket.io/redis-adapter).
    * @default 'dynamic'
@@ -78,7 +91,8 @@ export interface ClusterOptions {
 /** `cluster` after its checks and defaults; frozen. */
 export interface ResolvedClusterOptions {
   readonly redis: { readonly url: string } | { readonly pubClient: RedisClientLike, readonly subClient: RedisClientLike }
-  readonly sharded: boolean
+  readonly adapter: AdapterKind
+  readonly streamMaxLength: number
   readonly subscriptionMode: 'static' | 'dynamic' | 'dynamic-private'
   readonly key: string
   readonly nodeId: string
@@ -91,7 +105,8 @@ export interface ResolvedClusterOptions {
 
 /** The defaults of the `cluster` options (`nodeId`'s is made per process: `<hostname>:<pid>:<random>`). */
 export const CLUSTER_DEFAULTS = Object.freeze({
-  sharded: false,
+  adapter: 'pubsub',
+  streamMaxLength: 10_000,
   subscriptionMode: 'dynamic',
   key: 'fastify-sockets',
   timeout: 5000,
@@ -153,9 +168,19 @@ function resolveRedis (redis: unknown): ResolvedClusterOptions['redis'] {
 // One check per key of ClusterOptions (the compiler refuses a key without one); each returns the resolved value.
 const CLUSTER_CHECKS = {
   redis: resolveRedis,
-  sharded: (value: unknown): boolean => {
-    if (value !== undefined && typeof value !== 'boolean') throw new FST_SOCKETS_OPTIONS_INVALID('cluster.sharded must be a boolean')
-    return value ?? CLUSTER_DEFAULTS.sharded
+  adapter: (value: unknown): AdapterKind => {
+    const kind = value === undefined ? CLUSTER_DEFAULTS.adapter : value
+    if (kind !== 'pubsub' && kind !== 'sharded' && kind !== 'streams') {
+      throw new FST_SOCKETS_OPTIONS_INVALID("cluster.adapter must be 'pubsub', 'sharded' or 'streams'")
+    }
+    return kind
+  },
+  streamMaxLength: (value: unknown): number => {
+    const n = value === undefined ? CLUSTER_DEFAULTS.streamMaxLength : value
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 100 || n > 100_000_000) {
+      throw new FST_SOCKETS_OPTIONS_INVALID('cluster.streamMaxLength must be an integer in 100..100000000')
+    }
+    return n
   },
   subscriptionMode: (value: unknown): ResolvedClusterOptions['subscriptionMode'] => {
     const mode = value === undefined ? CLUSTER_DEFAULTS.subscriptionMode : value
@@ -190,6 +215,10 @@ const CLUSTER_CHECKS = {
  */
 export function resolveCluster (input: unknown): ResolvedClusterOptions {
   if (!isPlainObject(input)) throw new FST_SOCKETS_OPTIONS_INVALID('cluster must be an object such as { redis: { url } }')
+  // 0.1's `sharded: true` became `adapter: 'sharded'`: refused rather than aliased, so one spelling exists
+  if ('sharded' in input) {
+    throw new FST_SOCKETS_OPTIONS_INVALID(`cluster.sharded was replaced by cluster.adapter: write adapter: '${input.sharded === true ? 'sharded' : 'pubsub'}'`)
+  }
   for (const key of Object.keys(input)) {
     if (!Object.hasOwn(CLUSTER_CHECKS, key)) throw new FST_SOCKETS_OPTIONS_INVALID(unknownOption(key, Object.keys(CLUSTER_CHECKS), 'cluster.'))
   }
@@ -197,8 +226,11 @@ export function resolveCluster (input: unknown): ResolvedClusterOptions {
   for (const key of Object.keys(CLUSTER_CHECKS) as Array<keyof typeof CLUSTER_CHECKS>) {
     (resolved as Record<string, unknown>)[key] = CLUSTER_CHECKS[key](input[key])
   }
-  if (input.subscriptionMode !== undefined && !resolved.sharded) {
-    throw new FST_SOCKETS_OPTIONS_INVALID('cluster.subscriptionMode applies to the sharded adapter only (set cluster.sharded: true)')
+  if (input.subscriptionMode !== undefined && resolved.adapter !== 'sharded') {
+    throw new FST_SOCKETS_OPTIONS_INVALID("cluster.subscriptionMode applies to the sharded adapter only (set cluster.adapter: 'sharded')")
+  }
+  if (input.streamMaxLength !== undefined && resolved.adapter !== 'streams') {
+    throw new FST_SOCKETS_OPTIONS_INVALID("cluster.streamMaxLength applies to the streams adapter only (set cluster.adapter: 'streams')")
   }
   if (resolved.requireReady && resolved.readyTimeout === 0) {
     throw new FST_SOCKETS_OPTIONS_INVALID('cluster.requireReady needs a cluster.readyTimeout above 0 (how long to wait for Redis)')

@@ -11,6 +11,8 @@ export function isUp (client: { readonly isOpen: boolean, readonly isReady?: boo
 const FIRE_AND_FORGET = new Set(['publish', 'sPublish', 'subscribe', 'pSubscribe', 'sSubscribe', 'unsubscribe', 'pUnsubscribe', 'sUnsubscribe'])
 const PUBLISH = new Set(['publish', 'sPublish'])
 const UNSUBSCRIBE = new Set(['unsubscribe', 'pUnsubscribe', 'sUnsubscribe'])
+// The streams adapter stores a session (socket.io's persistSession) without awaiting or catching it.
+const STORE = new Set(['set'])
 
 /** What a guarded client reports. */
 export interface GuardEvents {
@@ -48,6 +50,8 @@ export interface Guarded<T> {
   release: () => void
   /** A subscription of the adapter that Redis refused and that has not succeeded since; undefined if none. */
   subscriptionProblem: () => string | undefined
+  /** Resolves when the session writes sent so far are answered, or after `ms`: a node closing lets them out first. */
+  drain: (ms: number) => Promise<void>
   dispose: () => void
 }
 
@@ -61,6 +65,7 @@ export function guard<T extends RedisClientLike> (client: T, events: GuardEvents
   // channel -> its subscriptions sent and not answered yet
   const inflight = new Map<string, Set<Promise<unknown>>>()
   const waiting = new Set<() => void>()
+  const stores = new Set<Promise<unknown>>()
   // channel -> the refused subscription (to send again) and why
   const failed = new Map<string, { retry: () => void, reason: string }>()
   const track = (channels: string[], sent: Promise<unknown>): void => {
@@ -94,7 +99,14 @@ export function guard<T extends RedisClientLike> (client: T, events: GuardEvents
             return Promise.resolve(fail(err))
           }
         }
-        if (PUBLISH.has(name)) {
+        if (STORE.has(name)) {
+          fn = (...args: unknown[]) => {
+            const sent = call(args)
+            stores.add(sent)
+            void sent.finally(() => stores.delete(sent))
+            return sent
+          }
+        } else if (PUBLISH.has(name)) {
           fn = (...args: unknown[]) => {
             if (!isUp(target)) { events.drop(); return Promise.resolve(0) }
             return call(args)
@@ -149,6 +161,12 @@ export function guard<T extends RedisClientLike> (client: T, events: GuardEvents
     subscriptionProblem: () => {
       const first = failed.entries().next()
       return first.done === true ? undefined : `the subscription to ${first.value[0]} was refused: ${first.value[1].reason}`
+    },
+    drain: async (ms) => {
+      if (stores.size === 0) return
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([Promise.allSettled([...stores]), new Promise((resolve) => { timer = setTimeout(resolve, ms) })])
+      clearTimeout(timer)
     },
     dispose: () => { client.off('ready', flush); deferred.length = 0; failed.clear() }
   }

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Socket } from 'socket.io'
 import type { ResolvedOptions } from '../options.js'
 import { FST_SOCKETS_CONNECTION_REFUSED } from '../errors.js'
+import { forgetSession } from './recovery.js'
 
 // Who may connect: the user's allowRequest at the Engine.IO handshake (the origin rule runs before it, on
 // every Engine.IO request: origin-guard.ts), then the onConnection hook as a socket.io middleware; and the
@@ -47,6 +48,8 @@ export function buildConnectionHook (opts: ResolvedOptions, log: FastifyBaseLogg
   const hook = opts.onConnection
   if (hook === undefined) return undefined
   const refuse = (socket: Socket, next: (err?: Error) => void, err: unknown): void => {
+    // a refused recovery ends the session: no later connection may recover it
+    if (socket.recovered) forgetSession(socket)
     log.warn({ err, socketId: socket.id }, 'fastify-sockets: connection refused: onConnection failed')
     const refusal = new FST_SOCKETS_CONNECTION_REFUSED() as Error & { data?: unknown }
     refusal.data = { code: 'FST_SOCKETS_CONNECTION_REFUSED' }

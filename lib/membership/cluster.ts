@@ -8,10 +8,13 @@ import { applyLocal, localMembers, localRooms, type Membership } from './members
  * is down, FST_SOCKETS_CLUSTER_UNAVAILABLE at once). Queries gather every live node's answer under the
  * same deadline; a partial answer is an error, never a silently short list.
  */
-export function clusterMembership (io: Server, bus: ClusterBus, subscriptionsSettled: (rooms: readonly string[]) => Promise<void>): Membership {
+export function clusterMembership (io: Server, bus: ClusterBus, subscriptionsSettled: (rooms: readonly string[]) => Promise<void>,
+  broadcastsDelivered: () => Promise<void> = async () => {}): Membership {
   const sockets = io.of('/').sockets
   return {
     async apply (change) {
+      // 'streams' delivers a broadcast, here too, once Redis holds it: a change must not overtake the ones sent before it
+      await broadcastsDelivered()
       applyLocal(io, change)
       // the sharded adapter subscribes to a channel per room, asynchronously: a join is visible to the
       // other nodes once those subscriptions are answered

@@ -2,6 +2,7 @@ import { KindGuard, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { FST_SOCKETS_INVALID_EVENT, FST_SOCKETS_OPTIONS_INVALID, FST_SOCKETS_INVALID_PAYLOAD, FST_SOCKETS_UNDECLARED_EVENT } from '../errors.js'
 import { LIMITS } from '../common/limits.js'
+import { RECOVERY_EVENT } from '../connection/recovery.js'
 import { firstSchemaError, messageOf } from '../common/values.js'
 
 // The runtime side of the typed events: every schema compiled once (at registration), then each
@@ -9,8 +10,9 @@ import { firstSchemaError, messageOf } from '../common/values.js'
 
 // socket.io's reserved names, plus the client SDK's lifecycle events (a push under those names would never
 // reach an SDK listener); checking them ourselves gives a coded error instead of socket.io's throw.
+// (and the plugin's own first broadcast of a recoverable socket)
 const RESERVED_EVENTS = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener',
-  'reconnect', 'reconnecting', 'reconnect_failed'])
+  'reconnect', 'reconnecting', 'reconnect_failed', RECOVERY_EVENT])
 
 /** Why a name cannot be an event name, or undefined when it can. */
 export function eventNameProblem (event: unknown): string | undefined {

@@ -120,8 +120,8 @@ t.test('close() with Redis gone does not hang, and a dead node is not waited for
   const redis = await RedisServer.start(t)
   const a = await node(t, redis, 'close-a')
   const b = await node(t, redis, 'close-b')
-  const sa = await node(t, redis, 'close-sharded-a', undefined, { sharded: true })
-  const sb = await node(t, redis, 'close-sharded-b', undefined, { sharded: true })
+  const sa = await node(t, redis, 'close-sharded-a', undefined, { adapter: 'sharded' })
+  const sb = await node(t, redis, 'close-sharded-b', undefined, { adapter: 'sharded' })
   await converged([a, b])
   await converged([sa, sb])
   const clients = [await connect(t, a), await connect(t, sa)]
@@ -137,8 +137,8 @@ t.test('close() with Redis gone does not hang, and a dead node is not waited for
 t.test('sharded adapter: cross-node delivery and membership resume after a Redis restart', { skip }, async (t) => {
   const problems = watchProcess(t)
   const redis = await RedisServer.start(t)
-  const a = await node(t, redis, 'shard-a', undefined, { sharded: true })
-  const b = await node(t, redis, 'shard-b', undefined, { sharded: true })
+  const a = await node(t, redis, 'shard-a', undefined, { adapter: 'sharded' })
+  const b = await node(t, redis, 'shard-b', undefined, { adapter: 'sharded' })
   await converged([a, b])
   const cb = await connect(t, b)
   await a.sockets.join(cb.id as string, 'dyn-room')

@@ -10,7 +10,7 @@ import { createClient } from 'redis'
 import { buildApp, connect, nextEvent } from '../helpers/app.js'
 import { RedisServer, redisSkipReason } from '../helpers/redis.js'
 import type { Writable } from 'node:stream'
-import { converged, logSink, watchProcess } from '../helpers/cluster.js'
+import { converged, logSink, waitFor, watchProcess } from '../helpers/cluster.js'
 
 const skip = redisSkipReason()
 const KEY = 'forged'
@@ -45,14 +45,15 @@ const SHARDED: Array<[channel: string, payload: Payload, what: string]> = [
 ]
 
 // Two nodes; b logs (warn and up) to `stream`.
-async function pair (t: Test, redis: RedisServer, sharded: boolean, stream: Writable): Promise<[FastifyInstance, FastifyInstance]> {
+async function pair (t: Test, redis: RedisServer, sharded: boolean | 'streams', stream: Writable): Promise<[FastifyInstance, FastifyInstance]> {
+  const adapter = sharded === 'streams' ? 'streams' : sharded ? 'sharded' : 'pubsub'
   const node = async (nodeId: string, logged: boolean): Promise<FastifyInstance> =>
-    await buildApp(t, { cluster: { redis: { url: redis.url }, nodeId, key: KEY, sharded } }, (app) => {
+    await buildApp(t, { cluster: { redis: { url: redis.url }, nodeId, key: KEY, adapter } }, (app) => {
       // an app's own 'connection' listener, written as apps write them: a forged event must never reach it
       app.sockets.io.on('connection', async (socket) => { await Promise.resolve(socket.handshake.auth) })
     }, logged ? { logger: { level: 'warn', stream } } : {})
-  const a = await node(`${sharded ? 's' : 'p'}-forged-a`, false)
-  const b = await node(`${sharded ? 's' : 'p'}-forged-b`, true)
+  const a = await node(`${adapter}-forged-a`, false)
+  const b = await node(`${adapter}-forged-b`, true)
   await converged([a, b])
   return [a, b]
 }
@@ -119,3 +120,43 @@ for (const [mode, messages] of [['pub/sub', PUBSUB], ['sharded', SHARDED]] as co
     for (const line of logged.slice(0, messages.length)) t.comment(`  ${String(line.channel)} ${String(line.head)}: ${String(line.reason)}`)
   })
 }
+
+// The streams adapter: entries of the wrong shape in the stream (which every node reads, in order) and
+// garbage on its pub/sub channel (requests, server-side emits).
+const STREAM_ENTRIES: Array<[fields: Record<string, string>, what: string]> = [
+  [{ nsp: '/', type: '3', data: 'not base64 msgpack' }, 'an entry whose data does not decode'],
+  [{ nsp: '/', type: '3', data: '{}' }, 'a broadcast entry without a packet'],
+  [{ nsp: '/', type: '3', data: '{"packet":{"type":2,"data":["x"]}}' }, 'a broadcast entry without options'],
+  [{ uid: 'x', nsp: '/', type: '9', data: '{"packet":["connection",{}]}' }, "a server-side emit of 'connection' in the stream"]
+]
+
+t.test('streams: malformed and forged entries in the stream and messages on its channel', { skip }, async (t) => {
+  const problems = watchProcess(t)
+  const redis = await RedisServer.start(t)
+  const logs = logSink()
+  const [a, b] = await pair(t, redis, 'streams', logs.stream)
+  const [ca, cb] = [await connect(t, a), await connect(t, b)]
+  await a.sockets.join([ca.id as string, cb.id as string], 'room')
+  const intruder = createClient({ url: redis.url })
+  intruder.on('error', () => {})
+  await intruder.connect()
+  t.teardown(() => intruder.destroy())
+  t.ok(await deliveredBothWays(a, b, ca, cb, 0), 'delivery before')
+  let n = 0
+  const malformed = (): number => b.sockets.cluster?.status().malformed ?? 0
+  for (const [fields, what] of STREAM_ENTRIES) {
+    const before = malformed()
+    await intruder.xAdd(`${KEY}#stream`, '*', fields)
+    // b read the entry before the broadcasts written after it (one stream, read in order)
+    t.ok(await deliveredBothWays(a, b, ca, cb, ++n), `${what}: both nodes still deliver`)
+    t.equal(malformed(), before + 1, `${what}: dropped and counted once`)
+  }
+  const before = malformed()
+  t.ok(Number(await intruder.publish(`${KEY}#/#`, hex('c0'))) === 2, 'msgpack nil on the pub/sub channel, to both nodes')
+  await intruder.publish(`${KEY}#/#`, hex('010203'))
+  await waitFor(() => malformed() === before + 1, 'the nil to be counted')
+  t.ok(await deliveredBothWays(a, b, ca, cb, ++n), 'garbage on the pub/sub channel: both nodes still deliver')
+  t.same(problems, [], 'no crash: no unhandled rejection, no uncaught exception')
+  t.equal(b.sockets.cluster?.ready, true)
+  t.comment(`streams: ${STREAM_ENTRIES.length} bad entries and 2 bad messages: ${malformed()} dropped on b (3 undecodable bytes on pub/sub are dropped by the adapter itself, uncounted)`)
+})

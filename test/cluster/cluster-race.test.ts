@@ -8,12 +8,11 @@ import { buildNode, converged, race } from '../helpers/cluster.js'
 
 const ROUNDS = 200
 
-for (const mode of ['pub/sub', 'sharded'] as const) {
+for (const mode of ['pubsub', 'sharded', 'streams'] as const) {
   t.test(`${mode}: ${ROUNDS} remote room changes, each followed at once by a broadcast`, { skip: redisSkipReason() }, async (t) => {
     const redis = await RedisServer.start(t)
-    const sharded = mode === 'sharded'
-    const a = await buildNode(t, redis, { nodeId: 'race-a', sharded })
-    const b = await buildNode(t, redis, { nodeId: 'race-b', sharded })
+    const a = await buildNode(t, redis, { nodeId: 'race-a', adapter: mode })
+    const b = await buildNode(t, redis, { nodeId: 'race-b', adapter: mode })
     await converged([a, b])
     const client = await connect(t, b)
     const id = client.id as string

@@ -36,8 +36,8 @@ function describe (outcome: Outcome): string {
 }
 
 async function nodes (t: Test, redis: RedisServer, sharded: boolean): Promise<[FastifyInstance, FastifyInstance]> {
-  const a = await buildNode(t, redis, { nodeId: 'stall-a', sharded, ...HEARTBEAT })
-  const b = await buildNode(t, redis, { nodeId: 'stall-b', sharded, ...HEARTBEAT })
+  const a = await buildNode(t, redis, { nodeId: 'stall-a', adapter: sharded ? 'sharded' : 'pubsub', ...HEARTBEAT })
+  const b = await buildNode(t, redis, { nodeId: 'stall-b', adapter: sharded ? 'sharded' : 'pubsub', ...HEARTBEAT })
   await converged([a, b])
   return [a, b]
 }

@@ -20,7 +20,7 @@ t.test('cluster options are validated up front', async (t) => {
     ['clients not clients', { redis: { pubClient: {}, subClient: {} } }],
     ['sharded not boolean', { redis: { url: 'redis://127.0.0.1:1' }, sharded: 'yes' }],
     ['subscriptionMode without sharded', { redis: { url: 'redis://127.0.0.1:1' }, subscriptionMode: 'static' }],
-    ['bad subscriptionMode', { redis: { url: 'redis://127.0.0.1:1' }, sharded: true, subscriptionMode: 'all' }],
+    ['bad subscriptionMode', { redis: { url: 'redis://127.0.0.1:1' }, adapter: 'sharded', subscriptionMode: 'all' }],
     ['bad key', { redis: { url: 'redis://127.0.0.1:1' }, key: 'a b' }],
     ['bad nodeId', { redis: { url: 'redis://127.0.0.1:1' }, nodeId: '' }],
     ['timeout zero', { redis: { url: 'redis://127.0.0.1:1' }, timeout: 0 }],
@@ -45,111 +45,113 @@ t.test('cluster options are validated up front', async (t) => {
 
 const skip = redisSkipReason()
 
-t.test('every method across three nodes', { skip }, async (t) => {
-  const redis = await RedisServer.start(t)
-  const [a, b, c] = [
-    await buildNode(t, redis, { nodeId: 'node-a', heartbeatTimeout: 60_000 }),
-    await buildNode(t, redis, { nodeId: 'node-b', heartbeatTimeout: 60_000 }),
-    await buildNode(t, redis, { nodeId: 'node-c', heartbeatTimeout: 60_000 }, (app) => {
-      app.get('/me/rooms', async (request) => ({ rooms: await app.sockets.rooms(request) }))
+for (const adapter of ['pubsub', 'streams'] as const) {
+  t.test(`${adapter}: every method across three nodes`, { skip }, async (t) => {
+    const redis = await RedisServer.start(t)
+    const [a, b, c] = [
+      await buildNode(t, redis, { nodeId: 'node-a', adapter, heartbeatTimeout: 60_000 }),
+      await buildNode(t, redis, { nodeId: 'node-b', adapter, heartbeatTimeout: 60_000 }),
+      await buildNode(t, redis, { nodeId: 'node-c', adapter, heartbeatTimeout: 60_000 }, (app) => {
+        app.get('/me/rooms', async (request) => ({ rooms: await app.sockets.rooms(request) }))
+      })
+    ]
+    await converged([a, b, c])
+    t.same(a.sockets.cluster?.status().nodes.sort(), ['node-b', 'node-c'], 'a knows the others by name')
+    t.equal(b.sockets.cluster?.nodeId, 'node-b')
+
+    const ca = await connect(t, a)
+    const cb = await connect(t, b)
+    const cc = await connect(t, c)
+    const [ida, idb, idc] = [ca.id as string, cb.id as string, cc.id as string]
+
+    await t.test('emit to a socket held by another node', async (t) => {
+      const got = nextEvent(cb, 'direct')
+      a.sockets.emit(idb, 'direct', { to: 'b' })
+      t.same(await got, { to: 'b' })
     })
-  ]
-  await converged([a, b, c])
-  t.same(a.sockets.cluster?.status().nodes.sort(), ['node-b', 'node-c'], 'a knows the others by name')
-  t.equal(b.sockets.cluster?.nodeId, 'node-b')
 
-  const ca = await connect(t, a)
-  const cb = await connect(t, b)
-  const cc = await connect(t, c)
-  const [ida, idb, idc] = [ca.id as string, cb.id as string, cc.id as string]
+    await t.test('join and leave of a remote socket id, members and rooms from any node', async (t) => {
+      await a.sockets.join(idb, 'game:1')
+      t.same(await c.sockets.rooms(idb), ['game:1'], 'c sees b\'s socket in the room')
+      t.same(await c.sockets.members('game:1'), [idb])
+      const got = nextEvent(cb, 'move')
+      c.sockets.broadcast('game:1', 'move', { n: 1 })
+      t.same(await got, { n: 1 }, 'a broadcast from a third node reaches it')
+      const jwr = await request(cc, 'get', '/me/rooms')
+      t.same(jwr.body, { rooms: [] }, 'rooms() of a local socket request')
+      await a.sockets.join([idb, idc, ida], ['game:1', 'game:2'])
+      t.same((await b.sockets.members('game:2')).sort(), [ida, idb, idc].sort(), 'an array of local and remote ids')
+      await a.sockets.leave(idb, 'game:1')
+      t.same(await a.sockets.rooms(idb), ['game:2'])
+      t.same((await a.sockets.members('game:1')).sort(), [ida, idc].sort())
+      t.same(await a.sockets.rooms('no-such-socket-id'), [], 'unknown socket: no rooms')
+      t.same(await a.sockets.members('empty-room'), [], 'empty room: no members')
+    })
 
-  await t.test('emit to a socket held by another node', async (t) => {
-    const got = nextEvent(cb, 'direct')
-    a.sockets.emit(idb, 'direct', { to: 'b' })
-    t.same(await got, { to: 'b' })
+    await t.test('broadcast and blast reach every node, except what is excluded', async (t) => {
+      await b.sockets.join(idb, 'lobby')
+      await c.sockets.join(idc, 'lobby')
+      await a.sockets.join(ida, 'lobby')
+      const seen = [collect(ca, 'news'), collect(cb, 'news'), collect(cc, 'news')]
+      // Order holds per sender only: a last blast from each sender marks the end.
+      const last = [ca, cb, cc].flatMap((client) => ['end-a', 'end-b', 'end-c'].map((event) => nextEvent(client, event)))
+      a.sockets.broadcast('lobby', 'news', { n: 1 }, { except: idc })
+      b.sockets.blast('news', { n: 2 })
+      c.sockets.blast('news', { n: 3 }, { except: 'lobby' })
+      a.sockets.blast('end-a', {})
+      b.sockets.blast('end-b', {})
+      c.sockets.blast('end-c', {})
+      await Promise.all(last)
+      // No global order across nodes (a node's own sockets hear it first): compare the sets.
+      const sorted = (list: Array<{ n: number }>): Array<{ n: number }> => [...list].sort((x, y) => x.n - y.n)
+      t.same(sorted(seen[0] as Array<{ n: number }>), [{ n: 1 }, { n: 2 }])
+      t.same(sorted(seen[1] as Array<{ n: number }>), [{ n: 1 }, { n: 2 }])
+      t.same(seen[2], [{ n: 2 }], 'the excluded socket got only the blast')
+    })
+
+    await t.test('addRoomMembersToRooms and removeRoomMembersFromRooms move members held anywhere', async (t) => {
+      await b.sockets.join(idb, 'team:red')
+      await c.sockets.join(idc, 'team:red')
+      await a.sockets.addRoomMembersToRooms('team:red', ['match:7', 'match:8'])
+      t.same((await a.sockets.members('match:7')).sort(), [idb, idc].sort())
+      t.same((await b.sockets.rooms(idc)).sort(), ['game:1', 'game:2', 'lobby', 'match:7', 'match:8', 'team:red'])
+      const got = [nextEvent(cb, 'kickoff'), nextEvent(cc, 'kickoff')]
+      a.sockets.broadcast('match:8', 'kickoff', { at: 1 })
+      t.same(await Promise.all(got), [{ at: 1 }, { at: 1 }])
+      await b.sockets.removeRoomMembersFromRooms('team:red', 'match:7')
+      t.same(await c.sockets.members('match:7'), [])
+      t.same((await a.sockets.members('match:8')).sort(), [idb, idc].sort())
+    })
+
+    await t.test('leaveAll empties the rooms of members held on other nodes', async (t) => {
+      await a.sockets.leaveAll('team:red')
+      t.same(await a.sockets.rooms(idb), [])
+      t.same(await a.sockets.rooms(idc), [])
+      t.same(await b.sockets.members('lobby'), [ida], 'sockets outside the source room keep theirs')
+    })
+
+    await t.test('disconnect a socket held by another node', async (t) => {
+      const gone = new Promise((resolve) => cc.once('disconnect', resolve))
+      await a.sockets.disconnect(idc)
+      t.equal(await gone, 'io server disconnect')
+      await waitFor(async () => (await b.sockets.members(idc)).length === 0, 'c\'s socket to be gone')
+    })
+
+    await t.test('a node that closes says goodbye and is not waited for', async (t) => {
+      await c.close()
+      // heartbeatTimeout is 60 s in this suite, so only the goodbye can have removed it
+      await waitFor(() => a.sockets.cluster?.status().nodes.join() === 'node-b', 'a to forget c')
+      t.pass('a forgot c on its goodbye')
+      await a.sockets.addRoomMembersToRooms(idb, 'after-c')
+      t.same(await a.sockets.rooms(idb), ['after-c'])
+    })
   })
-
-  await t.test('join and leave of a remote socket id, members and rooms from any node', async (t) => {
-    await a.sockets.join(idb, 'game:1')
-    t.same(await c.sockets.rooms(idb), ['game:1'], 'c sees b\'s socket in the room')
-    t.same(await c.sockets.members('game:1'), [idb])
-    const got = nextEvent(cb, 'move')
-    c.sockets.broadcast('game:1', 'move', { n: 1 })
-    t.same(await got, { n: 1 }, 'a broadcast from a third node reaches it')
-    const jwr = await request(cc, 'get', '/me/rooms')
-    t.same(jwr.body, { rooms: [] }, 'rooms() of a local socket request')
-    await a.sockets.join([idb, idc, ida], ['game:1', 'game:2'])
-    t.same((await b.sockets.members('game:2')).sort(), [ida, idb, idc].sort(), 'an array of local and remote ids')
-    await a.sockets.leave(idb, 'game:1')
-    t.same(await a.sockets.rooms(idb), ['game:2'])
-    t.same((await a.sockets.members('game:1')).sort(), [ida, idc].sort())
-    t.same(await a.sockets.rooms('no-such-socket-id'), [], 'unknown socket: no rooms')
-    t.same(await a.sockets.members('empty-room'), [], 'empty room: no members')
-  })
-
-  await t.test('broadcast and blast reach every node, except what is excluded', async (t) => {
-    await b.sockets.join(idb, 'lobby')
-    await c.sockets.join(idc, 'lobby')
-    await a.sockets.join(ida, 'lobby')
-    const seen = [collect(ca, 'news'), collect(cb, 'news'), collect(cc, 'news')]
-    // Order holds per sender only: a last blast from each sender marks the end.
-    const last = [ca, cb, cc].flatMap((client) => ['end-a', 'end-b', 'end-c'].map((event) => nextEvent(client, event)))
-    a.sockets.broadcast('lobby', 'news', { n: 1 }, { except: idc })
-    b.sockets.blast('news', { n: 2 })
-    c.sockets.blast('news', { n: 3 }, { except: 'lobby' })
-    a.sockets.blast('end-a', {})
-    b.sockets.blast('end-b', {})
-    c.sockets.blast('end-c', {})
-    await Promise.all(last)
-    // No global order across nodes (a node's own sockets hear it first): compare the sets.
-    const sorted = (list: Array<{ n: number }>): Array<{ n: number }> => [...list].sort((x, y) => x.n - y.n)
-    t.same(sorted(seen[0] as Array<{ n: number }>), [{ n: 1 }, { n: 2 }])
-    t.same(sorted(seen[1] as Array<{ n: number }>), [{ n: 1 }, { n: 2 }])
-    t.same(seen[2], [{ n: 2 }], 'the excluded socket got only the blast')
-  })
-
-  await t.test('addRoomMembersToRooms and removeRoomMembersFromRooms move members held anywhere', async (t) => {
-    await b.sockets.join(idb, 'team:red')
-    await c.sockets.join(idc, 'team:red')
-    await a.sockets.addRoomMembersToRooms('team:red', ['match:7', 'match:8'])
-    t.same((await a.sockets.members('match:7')).sort(), [idb, idc].sort())
-    t.same((await b.sockets.rooms(idc)).sort(), ['game:1', 'game:2', 'lobby', 'match:7', 'match:8', 'team:red'])
-    const got = [nextEvent(cb, 'kickoff'), nextEvent(cc, 'kickoff')]
-    a.sockets.broadcast('match:8', 'kickoff', { at: 1 })
-    t.same(await Promise.all(got), [{ at: 1 }, { at: 1 }])
-    await b.sockets.removeRoomMembersFromRooms('team:red', 'match:7')
-    t.same(await c.sockets.members('match:7'), [])
-    t.same((await a.sockets.members('match:8')).sort(), [idb, idc].sort())
-  })
-
-  await t.test('leaveAll empties the rooms of members held on other nodes', async (t) => {
-    await a.sockets.leaveAll('team:red')
-    t.same(await a.sockets.rooms(idb), [])
-    t.same(await a.sockets.rooms(idc), [])
-    t.same(await b.sockets.members('lobby'), [ida], 'sockets outside the source room keep theirs')
-  })
-
-  await t.test('disconnect a socket held by another node', async (t) => {
-    const gone = new Promise((resolve) => cc.once('disconnect', resolve))
-    await a.sockets.disconnect(idc)
-    t.equal(await gone, 'io server disconnect')
-    await waitFor(async () => (await b.sockets.members(idc)).length === 0, 'c\'s socket to be gone')
-  })
-
-  await t.test('a node that closes says goodbye and is not waited for', async (t) => {
-    await c.close()
-    // heartbeatTimeout is 60 s in this suite, so only the goodbye can have removed it
-    await waitFor(() => a.sockets.cluster?.status().nodes.join() === 'node-b', 'a to forget c')
-    t.pass('a forgot c on its goodbye')
-    await a.sockets.addRoomMembersToRooms(idb, 'after-c')
-    t.same(await a.sockets.rooms(idb), ['after-c'])
-  })
-})
+}
 
 t.test('sharded adapter (Redis 7 sharded pub/sub)', { skip }, async (t) => {
   const redis = await RedisServer.start(t)
-  const a = await buildNode(t, redis, { nodeId: 'sa', sharded: true })
-  const b = await buildNode(t, redis, { nodeId: 'sb', sharded: true, subscriptionMode: 'dynamic-private' })
+  const a = await buildNode(t, redis, { nodeId: 'sa', adapter: 'sharded' })
+  const b = await buildNode(t, redis, { nodeId: 'sb', adapter: 'sharded', subscriptionMode: 'dynamic-private' })
   await converged([a, b])
   const cb = await connect(t, b)
   await a.sockets.join(cb.id as string, 'sharded-room')
@@ -162,29 +164,31 @@ t.test('sharded adapter (Redis 7 sharded pub/sub)', { skip }, async (t) => {
   t.equal(await direct, 1)
 })
 
-t.test('your own node-redis clients: used, not closed by the plugin', { skip }, async (t) => {
-  const redis = await RedisServer.start(t)
-  const pubClient = createClient({ url: redis.url })
-  const subClient = pubClient.duplicate()
-  pubClient.on('error', () => {})
-  subClient.on('error', () => {})
-  await Promise.all([pubClient.connect(), subClient.connect()])
-  t.teardown(() => { pubClient.destroy(); subClient.destroy() })
-  const a = await buildNode(t, redis, { nodeId: 'own-a' })
-  const b = Fastify()
-  t.teardown(() => b.close()) // closed inline below too; this one covers a failure before that
-  await b.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, nodeId: 'own-b' } })
-  await b.listen({ port: 0, host: '127.0.0.1' })
-  await converged([a, b])
-  const cb = await connect(t, b)
-  await a.sockets.join(cb.id as string, 'own')
-  const got = nextEvent(cb, 'ping')
-  a.sockets.broadcast('own', 'ping', 'pong')
-  t.equal(await got, 'pong')
-  await b.close()
-  t.ok(pubClient.isOpen && subClient.isOpen, 'the user\'s clients are still open')
-  t.equal(await pubClient.ping(), 'PONG')
-})
+for (const adapter of ['pubsub', 'streams'] as const) {
+  t.test(`${adapter}: your own node-redis clients: used, not closed by the plugin`, { skip }, async (t) => {
+    const redis = await RedisServer.start(t)
+    const pubClient = createClient({ url: redis.url })
+    const subClient = pubClient.duplicate()
+    pubClient.on('error', () => {})
+    subClient.on('error', () => {})
+    await Promise.all([pubClient.connect(), subClient.connect()])
+    t.teardown(() => { pubClient.destroy(); subClient.destroy() })
+    const a = await buildNode(t, redis, { nodeId: 'own-a', adapter })
+    const b = Fastify()
+    t.teardown(() => b.close()) // closed inline below too; this one covers a failure before that
+    await b.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, adapter, nodeId: 'own-b' } })
+    await b.listen({ port: 0, host: '127.0.0.1' })
+    await converged([a, b])
+    const cb = await connect(t, b)
+    await a.sockets.join(cb.id as string, 'own')
+    const got = nextEvent(cb, 'ping')
+    a.sockets.broadcast('own', 'ping', 'pong')
+    t.equal(await got, 'pong')
+    await b.close()
+    t.ok(pubClient.isOpen && subClient.isOpen, 'the user\'s clients are still open')
+    t.equal(await pubClient.ping(), 'PONG')
+  })
+}
 
 t.test('a crashed node: calls in flight name it, then it drops out', { skip }, async (t) => {
   const redis = await RedisServer.start(t)
@@ -262,31 +266,33 @@ t.test('examples/cluster in Chromium: the page on node A shows a message sent th
   t.pass('the page on node A shows it')
 })
 
-t.test('sharded adapter over createCluster() clients (a one-node Redis Cluster)', { skip }, async (t) => {
-  const redis = await RedisServer.start(t, { cluster: true })
-  const nodes = []
-  for (const nodeId of ['rc-a', 'rc-b']) {
-    const pubClient = createCluster({ rootNodes: [{ url: redis.url }] })
-    const subClient = pubClient.duplicate()
-    pubClient.on('error', () => {})
-    subClient.on('error', () => {})
-    await Promise.all([pubClient.connect(), subClient.connect()])
-    t.teardown(async () => { await pubClient.close(); await subClient.close() })
-    const app = Fastify()
-    t.teardown(() => app.close())
-    await app.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, sharded: true, nodeId } })
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    nodes.push(app)
-  }
-  const [a, b] = nodes as [ReturnType<typeof Fastify>, ReturnType<typeof Fastify>]
-  await converged([a, b])
-  const cb = await connect(t, b)
-  await a.sockets.addRoomMembersToRooms(cb.id as string, 'rc-room')
-  t.same(await a.sockets.rooms(cb.id as string), ['rc-room'])
-  const got = nextEvent(cb, 'hello')
-  a.sockets.broadcast('rc-room', 'hello', 'from a over Redis Cluster')
-  t.equal(await got, 'from a over Redis Cluster')
-})
+for (const adapter of ['sharded', 'streams'] as const) {
+  t.test(`${adapter} adapter over createCluster() clients (a one-node Redis Cluster)`, { skip }, async (t) => {
+    const redis = await RedisServer.start(t, { cluster: true })
+    const nodes = []
+    for (const nodeId of ['rc-a', 'rc-b']) {
+      const pubClient = createCluster({ rootNodes: [{ url: redis.url }] })
+      const subClient = pubClient.duplicate()
+      pubClient.on('error', () => {})
+      subClient.on('error', () => {})
+      await Promise.all([pubClient.connect(), subClient.connect()])
+      t.teardown(async () => { await pubClient.close(); await subClient.close() })
+      const app = Fastify()
+      t.teardown(() => app.close())
+      await app.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, adapter, nodeId } })
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      nodes.push(app)
+    }
+    const [a, b] = nodes as [ReturnType<typeof Fastify>, ReturnType<typeof Fastify>]
+    await converged([a, b])
+    const cb = await connect(t, b)
+    await a.sockets.addRoomMembersToRooms(cb.id as string, 'rc-room')
+    t.same(await a.sockets.rooms(cb.id as string), ['rc-room'])
+    const got = nextEvent(cb, 'hello')
+    a.sockets.broadcast('rc-room', 'hello', 'from a over Redis Cluster')
+    t.equal(await got, 'from a over Redis Cluster')
+  })
+}
 
 // Redis is trusted (README, Cluster): a well-formed message from a process that is not a node is taken as one.
 t.test('malformed control messages on Redis are dropped, never thrown', { skip }, async (t) => {

@@ -18,8 +18,8 @@ const ADMIN = ['--user', 'default', 'off', '--user', 'admin', 'on', '>admin-pw',
 
 // Two nodes on `url`: a socket on b joined from a hears a broadcast from a, and members() counts it.
 async function crossNode (t: Test, url: string, sharded: boolean, prefix: string): Promise<[FastifyInstance, FastifyInstance]> {
-  const a = await buildNode(t, { url }, { nodeId: `${prefix}-a`, sharded })
-  const b = await buildNode(t, { url }, { nodeId: `${prefix}-b`, sharded })
+  const a = await buildNode(t, { url }, { nodeId: `${prefix}-a`, adapter: sharded ? 'sharded' : 'pubsub' })
+  const b = await buildNode(t, { url }, { nodeId: `${prefix}-b`, adapter: sharded ? 'sharded' : 'pubsub' })
   await converged([a, b])
   const cb = await connect(t, b)
   await a.sockets.join(cb.id as string, 'secured')

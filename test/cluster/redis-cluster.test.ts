@@ -25,7 +25,7 @@ async function clusterNode (t: Test, redis: RedisCluster, nodeId: string): Promi
   await Promise.all([pubClient.connect(), subClient.connect()])
   const app = Fastify()
   t.teardown(async () => { await app.close(); pubClient.destroy(); subClient.destroy() })
-  await app.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, sharded: true, nodeId, ...HEARTBEAT } })
+  await app.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, adapter: 'sharded', nodeId, ...HEARTBEAT } })
   await app.listen({ port: 0, host: '127.0.0.1' })
   return app
 }

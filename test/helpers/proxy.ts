@@ -11,6 +11,8 @@ export class FreezableProxy {
   readonly #sockets = new Set<Socket>()
   readonly #held: Array<() => void> = []
   #frozen = false
+  #swallowed: 'requests' | 'replies' | undefined
+  #dropped = 0
 
   private constructor (server: Server) {
     this.#server = server
@@ -44,6 +46,24 @@ export class FreezableProxy {
     for (const deliver of this.#held.splice(0)) deliver()
   }
 
+  /**
+   * Drops (never delivers) what goes one way from now on: `'requests'` (to Redis: a command lost before Redis
+   * read it) or `'replies'` (from Redis: a command Redis ran whose answer is lost); undefined: none.
+   */
+  swallow (direction: 'requests' | 'replies' | undefined): void {
+    this.#swallowed = direction
+  }
+
+  /** Chunks swallowed so far. */
+  get swallowed (): number {
+    return this.#dropped
+  }
+
+  /** Ends the connections made so far (as a network failure would); new ones are proxied as before. */
+  cut (): void {
+    for (const socket of this.#sockets) socket.destroy()
+  }
+
   close (): void {
     this.#server.close()
     for (const socket of this.#sockets) socket.destroy()
@@ -51,9 +71,10 @@ export class FreezableProxy {
 
   #pair (client: Socket, targetPort: number): void {
     const upstream = netConnect(targetPort, '127.0.0.1')
-    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+    for (const [from, to, direction] of [[client, upstream, 'requests'], [upstream, client, 'replies']] as const) {
       this.#sockets.add(from)
       from.on('data', (chunk: Buffer) => {
+        if (this.#swallowed === direction) { this.#dropped++; return }
         const deliver = (): void => { if (!to.destroyed) to.write(chunk) }
         if (this.#frozen) this.#held.push(deliver)
         else deliver()

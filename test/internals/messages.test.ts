@@ -27,6 +27,12 @@ t.test('every message of the bus is accepted, exactly', async (t) => {
 
   const extra = parseMessage(wire({ type: 'op', id: '1', op: { op: 'join', sources: ['s'], rooms: ['r'], evil: 1 }, evil: 2 }))
   t.same(extra, { ...FROM, type: 'op', id: '1', op: { op: 'join', sources: ['s'], rooms: ['r'] } }, 'fields of no shape are not carried')
+  const change = { op: 'join', sources: ['s'], rooms: ['r'] }
+  t.same(parseMessage(wire({ type: 'op', id: '1', op: change, after: '1700000000000-3' })), { ...FROM, type: 'op', id: '1', op: change, after: '1700000000000-3' },
+    'an op carries the stream id its sender had written (streams)')
+  for (const after of ['', '1-', '-1', 'x-1', 7, null, '1-2-3', '1'.repeat(21) + '-0']) {
+    t.equal(parseMessage(wire({ type: 'op', id: '1', op: change, after })), undefined, `after ${JSON.stringify(after)} is refused`)
+  }
   const polluting = parseMessage(`{"__proto__":{"polluted":1},${wire({ type: 'ack', id: '1' }).slice(1)}`)
   t.same(Object.keys(polluting ?? {}).sort(), ['id', 'instance', 'node', 'type'], 'a __proto__ key is not carried')
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'and pollutes nothing')

@@ -128,6 +128,8 @@ const BAD: Record<string, unknown[]> = {
   client: ['x', true, [], { bogus: 1 }, { path: 'no-slash' }, { path: '/a b' }, { path: '/a?b' }, { path: '/a#b' }, { path: '/' + 'a'.repeat(256) },
     { path: 7 }, { path: null }, { getCookie: 'yes' }, { path: '/__getcookie' }, { path: '/__getcookie', getCookie: true }],
   cluster: ['redis://x', {}, [], { redis: { url: 'http://x' } }],
+  recovery: [true, 1, 'x', [], {}, { maxDisconnectionDuration: 0 }, { maxDisconnectionDuration: 1.5 }, { maxDisconnectionDuration: '1000' },
+    { maxDisconnectionDuration: 86_400_001 }, { maxDisconnectionDuration: null }, { maxDisconnectionDuration: 1000, skipMiddlewares: true }],
   events: ['x', [], { '': Type.Object({}) }, { disconnect: Type.Object({}) }, { hello: {} }, { hello: { type: 'object' } }],
   rooms: ['x', [], { a: Type.Number() }, { a: Type.Object({}) }, { a: Type.Literal(1) }, { a: Type.Union([]) }, { a: Type.Union([Type.String(), Type.Number()]) },
     { a: { pattern: Type.String(), bogus: 1 } }, { a: { pattern: Type.String(), join: 'yes' } }, { a: { join: () => true } }, { a: 'chat:*' }],
@@ -151,10 +153,18 @@ t.test('unknown keys and what is refused across options', async (t) => {
   t.throws(() => resolveOptions({ bogus: 1 }, {}), { ...INVALID, message: /unknown option 'bogus'/ })
   t.throws(() => resolveOptions({ requesttimeout: 1 }, {}), { ...INVALID, message: /unknown option 'requesttimeout'/ }, 'names are case-sensitive')
   t.ok(resolveOptions({ prefix: '/v1', logLevel: 'warn', logSerializers: {} }, {}), 'Fastify\'s own register options pass')
-  t.throws(() => resolveOptions({ onConnection: () => {}, socketio: { connectionStateRecovery: {} } }, {}), { ...INVALID, message: /skipMiddlewares: false/ },
-    'connection state recovery would skip onConnection')
-  t.ok(resolveOptions({ socketio: { connectionStateRecovery: {} } }, {}), 'without onConnection it may skip the middlewares')
-  t.ok(resolveOptions({ onConnection: () => {}, socketio: { connectionStateRecovery: { skipMiddlewares: false } } }, {}))
+  for (const csr of [{}, { skipMiddlewares: false }, { skipMiddlewares: true }, false]) {
+    t.throws(() => resolveOptions({ socketio: { connectionStateRecovery: csr as never } }, {}), { ...INVALID, message: /use the plugin option recovery/ },
+      `socketio.connectionStateRecovery ${describe(csr)} points to recovery`)
+  }
+  t.same(resolveOptions({ recovery: { maxDisconnectionDuration: 1000 } }, {}).recovery, { maxDisconnectionDuration: 1000 }, 'recovery on one node')
+  t.ok(Object.isFrozen(resolveOptions({ recovery: { maxDisconnectionDuration: 1 } }, {}).recovery), 'frozen')
+  t.equal(resolveOptions({}, {}).recovery, undefined, 'off by default')
+  for (const adapter of ['pubsub', 'sharded'] as const) {
+    t.throws(() => resolveOptions({ cluster: { ...URL_ONLY, adapter }, recovery: { maxDisconnectionDuration: 1000 } }, {}),
+      { ...INVALID, message: /recovery in a cluster needs cluster\.adapter: 'streams'/ }, `recovery refused on ${adapter}`)
+  }
+  t.ok(resolveOptions({ cluster: { ...URL_ONLY, adapter: 'streams' }, recovery: { maxDisconnectionDuration: 1000 } }, {}), 'recovery on streams')
   t.throws(() => resolveOptions({ cluster: URL_ONLY, socketio: { adapter: (() => {}) as never } }, {}), { ...INVALID, message: /socketio\.adapter/ })
   t.ok(resolveOptions({ socketio: { adapter: (() => {}) as never } }, {}), 'an adapter of your own without cluster')
   t.throws(() => resolveOptions({}, { NODE_ENV: 'production' }), { code: 'FST_SOCKETS_ORIGINS_REQUIRED' })
@@ -171,15 +181,17 @@ t.test('resolveCluster applies every default', async (t) => {
   t.same(Object.keys(resolved).sort(), [...Object.keys(CLUSTER_DEFAULTS), 'redis', 'nodeId'].sort(), 'nothing more, nothing less')
   t.ok(Object.isFrozen(resolved) && Object.isFrozen(resolved.redis), 'the result is frozen, redis too')
   t.not(resolved.redis, URL_ONLY.redis, 'a copy of the redis option')
-  const given = resolveCluster({ ...URL_ONLY, sharded: true, subscriptionMode: 'static', key: 'app.1', nodeId: 'node:a', timeout: 1, heartbeatInterval: 10, heartbeatTimeout: 30, readyTimeout: 0, requireReady: false })
-  t.same({ ...given }, { redis: URL_ONLY.redis, sharded: true, subscriptionMode: 'static', key: 'app.1', nodeId: 'node:a', timeout: 1, heartbeatInterval: 10, heartbeatTimeout: 30, readyTimeout: 0, requireReady: false },
+  const given = resolveCluster({ ...URL_ONLY, adapter: 'sharded', subscriptionMode: 'static', key: 'app.1', nodeId: 'node:a', timeout: 1, heartbeatInterval: 10, heartbeatTimeout: 30, readyTimeout: 0, requireReady: false })
+  t.same({ ...given }, { redis: URL_ONLY.redis, adapter: 'sharded', streamMaxLength: CLUSTER_DEFAULTS.streamMaxLength, subscriptionMode: 'static', key: 'app.1', nodeId: 'node:a', timeout: 1, heartbeatInterval: 10, heartbeatTimeout: 30, readyTimeout: 0, requireReady: false },
     'every valid value given is kept, the bounds included')
+  t.same(resolveCluster({ ...URL_ONLY, adapter: 'streams', streamMaxLength: 100 }).streamMaxLength, 100, 'the shortest stream')
   t.equal(resolveCluster({ redis: { url: 'rediss://h:1' }, timeout: MAX_TIMER_MS }).timeout, MAX_TIMER_MS, 'rediss:// and the longest timer')
 })
 
 const CLUSTER_BAD: Record<string, unknown[]> = {
   redis: ['redis://x', [], { url: 'http://x' }, { url: 'nope' }, { url: 7 }, { url: 'redis://x', pubClient: {} }, { pubClient: {}, subClient: {} }, {}],
-  sharded: ['yes', 1],
+  adapter: ['redis', 'stream', true, 1],
+  streamMaxLength: [99, 100.5, '1000', 100_000_001],
   subscriptionMode: ['all', 1],
   key: ['', 'a b', 'k'.repeat(65), 7],
   nodeId: ['', 'bad name!', 'n'.repeat(65), 7],
@@ -195,13 +207,19 @@ t.test('every bad value of every cluster option is refused, null included', asyn
   for (const [key, values] of Object.entries(CLUSTER_BAD)) {
     for (const value of [...values, null]) {
       // subscriptionMode applies to the sharded adapter: give it one, so the value itself is what is refused
-      const input = { ...URL_ONLY, ...(key === 'subscriptionMode' ? { sharded: true } : {}), [key]: value }
+      // (and streamMaxLength to the streams adapter)
+      const adapter = key === 'subscriptionMode' ? { adapter: 'sharded' } : key === 'streamMaxLength' ? { adapter: 'streams' } : {}
+      const input = { ...URL_ONLY, ...adapter, [key]: value }
       t.throws(() => resolveCluster(input), INVALID, `cluster.${key}: ${describe(value)}`)
     }
   }
   for (const input of [undefined, null, 'x', []]) t.throws(() => resolveCluster(input), { ...INVALID, message: /cluster must be an object/ }, describe(input))
   t.throws(() => resolveCluster({ ...URL_ONLY, bogus: 1 }), { ...INVALID, message: /unknown option 'cluster\.bogus'/ })
   t.throws(() => resolveCluster({ ...URL_ONLY, subscriptionMode: 'static' }), { ...INVALID, message: /sharded adapter only/ })
+  t.throws(() => resolveCluster({ ...URL_ONLY, adapter: 'pubsub', streamMaxLength: 1000 }), { ...INVALID, message: /streams adapter only/ })
+  t.throws(() => resolveCluster({ ...URL_ONLY, sharded: true }), { ...INVALID, message: /cluster\.sharded was replaced by cluster\.adapter: write adapter: 'sharded'/ },
+    '0.1\'s sharded: true is refused with what to write instead')
+  t.throws(() => resolveCluster({ ...URL_ONLY, sharded: false }), { ...INVALID, message: /write adapter: 'pubsub'/ })
   t.throws(() => resolveCluster({ ...URL_ONLY, heartbeatInterval: 1000, heartbeatTimeout: 2999 }), { ...INVALID, message: /at least 3 × cluster\.heartbeatInterval/ })
   t.throws(() => resolveCluster({ ...URL_ONLY, heartbeatInterval: 1001 }), { ...INVALID, message: /at least 3 ×/ }, 'against the default timeout too')
   const closed = createClient({ url: 'redis://127.0.0.1:1' })

@@ -13,17 +13,19 @@ const NODES = ['a', 'b', 'c']
 // Each case gets its own nodes; a channel key of its own keeps a case's nodes from hearing the last case's.
 let cases = 0
 
-t.test('three nodes on one redis-server', { skip }, async (t) => {
-  const redis = await RedisServer.start(t)
-  membershipContract(t, async (t, setup) => {
-    const key = `contract-${++cases}`
-    const nodes: FastifyInstance[] = []
-    // heartbeatTimeout far away: only a goodbye can make a node forget another during a case
-    for (const name of NODES) nodes.push(await buildNode(t, redis, { key, nodeId: `${key}-${name}`, heartbeatTimeout: 60_000 }, setup))
-    await converged(nodes)
-    return nodes
+for (const adapter of ['pubsub', 'streams'] as const) {
+  t.test(`${adapter}: three nodes on one redis-server`, { skip }, async (t) => {
+    const redis = await RedisServer.start(t)
+    membershipContract(t, async (t, setup) => {
+      const key = `contract-${++cases}`
+      const nodes: FastifyInstance[] = []
+      // heartbeatTimeout far away: only a goodbye can make a node forget another during a case
+      for (const name of NODES) nodes.push(await buildNode(t, redis, { key, adapter, nodeId: `${key}-${name}`, heartbeatTimeout: 60_000 }, setup))
+      await converged(nodes)
+      return nodes
+    })
   })
-})
+}
 
 t.test('three nodes, sharded adapter, on a redis-server in cluster mode', { skip }, async (t) => {
   const redis = await RedisServer.start(t, { cluster: true })
@@ -39,7 +41,7 @@ t.test('three nodes, sharded adapter, on a redis-server in cluster mode', { skip
       const app = Fastify()
       // the app first, then the clients it was given (they are the test's to close)
       t.teardown(async () => { await app.close(); pubClient.destroy(); subClient.destroy() })
-      await app.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, sharded: true, key, nodeId: `${key}-${name}`, heartbeatTimeout: 60_000 } })
+      await app.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, adapter: 'sharded', key, nodeId: `${key}-${name}`, heartbeatTimeout: 60_000 } })
       setup(app)
       await app.listen({ port: 0, host: '127.0.0.1' })
       nodes.push(app)

@@ -13,7 +13,7 @@ t.test('invalid options are refused with FST_SOCKETS_OPTIONS_INVALID, never repl
     { socketio: 'x' }, { socketio: { allowRequest: () => true } }, { allowedOrigins: [] },
     { client: { path: '/__getcookie' } },
     { onConnection: () => {}, socketio: { connectionStateRecovery: {} } },
-    { onConnection: () => {}, socketio: { connectionStateRecovery: { skipMiddlewares: true } } },
+    { socketio: { connectionStateRecovery: { skipMiddlewares: false } } }, { recovery: { maxDisconnectionDuration: -1 } },
     { dispatch: 'routing' }, { dispatch: true }, { replaceableHeaders: 'authorization' }, { replaceableHeaders: ['host'] },
     { cookieJar: true }, { cookieJar: { maxCookies: 5 } }, { cookieJar: { maxCookiesPerDomain: 0 } }, { cookieJar: { maxBytesPerDomain: 1.5 } }
   ]
@@ -67,8 +67,8 @@ t.test('the socketio passthrough reaches socket.io', async (t) => {
 t.test("Fastify's own register options pass through; the cookie route's path can be taken once it is off", async (t) => {
   t.ok(resolveOptions({ prefix: '/v1', logLevel: 'warn', logSerializers: {} }, {}), 'prefix, logLevel, logSerializers are Fastify\'s')
   t.same(resolveOptions({ client: { path: '/__getcookie', getCookie: false } }, {}).client, { path: '/__getcookie', getCookie: false })
-  t.ok(resolveOptions({ onConnection: () => {}, socketio: { connectionStateRecovery: { skipMiddlewares: false } } }, {}),
-    'connection state recovery with onConnection, once middlewares run on recovery too')
+  t.ok(resolveOptions({ onConnection: () => {}, recovery: { maxDisconnectionDuration: 1000 } }, {}),
+    'connection state recovery with onConnection: the plugin runs the middlewares on recovery too')
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(fastifySockets, { logLevel: 'warn' } as never)
