@@ -4,9 +4,9 @@ import { W, type Results, type Row } from './report.js'
 // docs/bench.svg: server CPU per unit of every CPU workload as horizontal bars, one group per workload, on one
 // axis in multiples of raw socket.io's figure of the same workload and run (absolute µs as labels).
 
-const ORDER: Kind[] = ['raw', 'sockets', 'streams', 'naive', 'sails']
-const LABEL: Record<Kind, string> = { raw: 'raw socket.io', sockets: 'fastify-sockets', streams: 'fastify-sockets, streams + recovery', naive: 'naive fastify.inject', sails: 'Sails 1.5' }
-const COLOR: Record<Kind, string> = { raw: '#8a8f98', sockets: '#1f6feb', streams: '#54aeff', naive: '#d29922', sails: '#cf222e' }
+const ORDER: Kind[] = ['raw', 'sockets', 'inject', 'streams', 'naive', 'sails']
+const LABEL: Record<Kind, string> = { raw: 'raw socket.io', sockets: 'fastify-sockets', streams: 'fastify-sockets, streams + recovery', inject: "fastify-sockets, dispatch: 'inject'", naive: 'naive fastify.inject', sails: 'Sails 1.5' }
+const COLOR: Record<Kind, string> = { raw: '#8a8f98', sockets: '#1f6feb', streams: '#54aeff', inject: '#8250df', naive: '#d29922', sails: '#cf222e' }
 
 const WIDTH = 820
 const LEFT = 250

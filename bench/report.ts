@@ -63,7 +63,7 @@ const BUDGET: Record<string, { max: number, stretch?: number }> = {
   [W.scaleRequest]: { max: 1.2 },
   [W.scaleJoin]: { max: 1.2 }
 }
-const NAMES: Record<Kind, string> = { raw: 'raw socket.io', naive: 'naive `fastify.inject`', sockets: 'fastify-sockets', streams: 'fastify-sockets, streams adapter + recovery', sails: 'Sails 1.5' }
+const NAMES: Record<Kind, string> = { raw: 'raw socket.io', naive: 'naive `fastify.inject`', sockets: 'fastify-sockets', streams: 'fastify-sockets, streams adapter + recovery', inject: 'fastify-sockets, `dispatch: \'inject\'`', sails: 'Sails 1.5' }
 
 export function machine (): { line: string } {
   const require = createRequire(import.meta.url)
@@ -121,6 +121,11 @@ export function ratioTable (results: Results, spread?: Spread): string {
     const streams = find(results, w, 'streams')
     if (pubsub !== undefined && streams !== undefined) {
       lines.push('', `${w}: the streams adapter with recovery costs ${fmt(streams.value / pubsub.value, 2)}x the pub/sub adapter's ${pubsub.unit.split(' ').slice(1).join(' ')}.`)
+    }
+    const inject = find(results, w, 'inject')
+    const raw = find(results, w, 'raw')
+    if (pubsub !== undefined && inject !== undefined && raw !== undefined) {
+      lines.push('', `${w}: \`dispatch: 'inject'\` costs ${fmt(inject.value / raw.value, 2)}x raw socket.io, ${fmt(inject.value / pubsub.value, 2)}x the lean dispatch.`)
     }
   }
   return lines.join('\n')

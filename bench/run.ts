@@ -58,7 +58,7 @@ const row = (r: Row): void => { results.rows.push(r); console.log(`  ${r.workloa
 
 // ---- virtual requests: round trip and validated POST, one load process per server -----------------------
 async function requests (sails: SailsState): Promise<void> {
-  const kinds: Kind[] = ['raw', 'naive', 'sockets', ...(sails.ok ? ['sails' as const] : [])]
+  const kinds: Kind[] = ['raw', 'naive', 'sockets', 'inject', ...(sails.ok ? ['sails' as const] : [])]
   const pairs = kinds.map((kind) => ({ kind, srv: server(kind), gen: load(kind) }))
   const hellos = await Promise.all(pairs.map((p) => p.srv.ready))
   await Promise.all(pairs.map((p) => p.gen.ready))

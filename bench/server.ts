@@ -19,13 +19,14 @@ import { ROOM, EVENT, POST_BODY_SCHEMA, POST_REPLY_SCHEMA, now, Tick } from './s
 // The driver reads this process's own CPU time over IPC before and after each workload.
 
 // streams: fastify-sockets on the Redis Streams adapter with recovery on (the zero-loss configuration)
-export type Kind = 'raw' | 'naive' | 'sockets' | 'streams' | 'sails'
+// inject: fastify-sockets with `dispatch: 'inject'` (virtual requests through light-my-request)
+export type Kind = 'raw' | 'naive' | 'sockets' | 'streams' | 'inject' | 'sails'
 export interface ServerHello { port: number, pid: number, typedEvents: boolean }
 
 const kind = process.argv[2] as Kind
 const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 const redisUrl = arg('redis')
-if (!['raw', 'naive', 'sockets', 'streams', 'sails'].includes(kind)) throw new Error(`unknown server kind '${String(kind)}'`)
+if (!['raw', 'naive', 'sockets', 'streams', 'inject', 'sails'].includes(kind)) throw new Error(`unknown server kind '${String(kind)}'`)
 
 // fastify-sockets broadcasts a typed event, validated once per broadcast (the plugin's default).
 const typedEvents = { events: { [EVENT]: Tick } }
@@ -34,7 +35,7 @@ const socketio: Partial<ServerOptions> = { allowEIO3: true } // the plugin's def
 const closers: Array<() => Promise<unknown>> = []
 
 // raw and naive get the Redis adapter through socket.io; fastify-sockets through its own `cluster` option
-const plugin = kind === 'sockets' || kind === 'streams'
+const plugin = kind === 'sockets' || kind === 'streams' || kind === 'inject'
 if (redisUrl !== undefined && !plugin) {
   const pub = createClient({ url: redisUrl })
   const sub = pub.duplicate()
@@ -90,7 +91,8 @@ if (kind === 'raw') {
     const streams = kind === 'streams' ? { recovery: { maxDisconnectionDuration: 120_000 } } : {}
     const cluster = redisUrl === undefined ? {} : { cluster: { redis: { url: redisUrl }, key: arg('key') ?? 'bench', adapter: kind === 'streams' ? 'streams' : 'pubsub' }, ...streams }
     // the scale workload's sockets join a fresh room per request, far more than the default 100 per socket
-    await app.register(fastifySockets, { socketio, ...typedEvents, ...cluster, maxRoomsPerSocket: 1_000_000 } as never)
+    const dispatch = kind === 'inject' ? { dispatch: 'inject' } : {}
+    await app.register(fastifySockets, { socketio, ...typedEvents, ...cluster, ...dispatch, maxRoomsPerSocket: 1_000_000 } as never)
     const sockets = app.sockets
     app.get('/join', async (request) => { await sockets.join(request, ROOM); return { joined: true } })
     app.get('/side/:room', async (request) => { await sockets.join(request, SIDE + (request.params as { room: string }).room); return { joined: true } })
