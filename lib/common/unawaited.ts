@@ -33,9 +33,20 @@ export class UnawaitedRejections {
     this.#log = log
   }
 
-  /** Runs `work` and returns its outcome as a promise that cannot become an unhandled rejection. */
-  watch<T> (work: () => Promise<T>): Promise<T> {
-    const out = new Watched<T>((resolve, reject) => { work().then(resolve, reject) })
+  /**
+   * Runs `work` and returns its outcome as a promise that cannot become an unhandled rejection. Work done
+   * synchronously (a join on one node) resolves a plain promise: only one that can reject needs watching.
+   */
+  watch<T> (work: () => T | Promise<T>): Promise<T> {
+    let result: T | Promise<T>
+    try {
+      result = work()
+    } catch (err) {
+      result = Promise.reject(err)
+    }
+    if (!(result instanceof Promise)) return Promise.resolve(result)
+    const pending = result
+    const out = new Watched<T>((resolve, reject) => { pending.then(resolve, reject) })
     // Handled here without marking it observed. The check waits a turn of the event loop: `await` asks for
     // the outcome a microtask after the call returned, and the rejection may already be there.
     observe.call(out, undefined, (err: unknown) => {

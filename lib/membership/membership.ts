@@ -21,7 +21,8 @@ export interface MembershipOp {
  * node before resolving.
  */
 export interface Membership {
-  apply (op: MembershipOp): Promise<void>
+  /** Applies a change; returns undefined when it is already applied (this process only), else when every node has. */
+  apply (op: MembershipOp): Promise<void> | undefined
   /** Socket ids in a room, all nodes together. */
   members (room: string): Promise<string[]>
   /** Rooms of a socket (without its own id room), or undefined when no node has it. */

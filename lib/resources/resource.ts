@@ -14,8 +14,9 @@ import { RecordIds } from './ids.js'
  * any room patterns an app declares. The plugin wiring hands the rooms' operations in.
  */
 export interface RoomOps {
-  join (target: string, rooms: string | readonly string[], serverChosen: boolean): Promise<void>
-  leave (target: string, rooms: string | readonly string[]): Promise<void>
+  /** undefined: applied already (one process); a promise: once applied everywhere */
+  join (target: string, rooms: string | readonly string[], serverChosen: boolean): Promise<void> | undefined
+  leave (target: string, rooms: string | readonly string[]): Promise<void> | undefined
   addRoomMembersToRooms (sourceRoom: string, destRooms: string | readonly string[], serverChosen: boolean): Promise<void>
   removeRoomMembersFromRooms (sourceRoom: string, destRooms: string | readonly string[]): Promise<void>
   broadcast (rooms: readonly string[], event: string, payload: unknown, except: unknown): void

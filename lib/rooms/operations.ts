@@ -27,7 +27,7 @@ export class RoomOperations {
   }
 
   /** What the public methods return: `work`'s outcome, logged instead of unhandled when nobody awaits it. */
-  watched<T> (work: () => Promise<T>): Promise<T> {
+  watched<T> (work: () => T | Promise<T>): Promise<T> {
     return this.#unawaited.watch(work)
   }
 
@@ -36,17 +36,18 @@ export class RoomOperations {
     return socketContextOf(request.raw)?.socket.id
   }
 
-  async join (target: unknown, rooms: unknown, serverChosen: boolean): Promise<void> {
+  /** Check, then apply: synchronous (undefined) unless a join guard or the cluster makes it a promise. */
+  join (target: unknown, rooms: unknown, serverChosen: boolean): Promise<void> | undefined {
     const checked = this.#rules.checkJoin(target, rooms, serverChosen)
-    // awaited only when a join guard made it a promise: otherwise the join is applied before this call returns
-    const plan = checked instanceof Promise ? await checked : checked
-    await this.#membership.apply({ op: 'join', sources: plan.ids, rooms: plan.rooms })
+    // a join guard made it a promise: applied once it allowed; otherwise before this call returns
+    if (checked instanceof Promise) return checked.then((plan) => this.#membership.apply({ op: 'join', sources: plan.ids, rooms: plan.rooms }))
+    return this.#membership.apply({ op: 'join', sources: checked.ids, rooms: checked.rooms })
   }
 
-  async leave (target: unknown, rooms: unknown): Promise<void> {
+  leave (target: unknown, rooms: unknown): Promise<void> | undefined {
     const names = this.#rules.rooms(rooms, 'address')
     const { ids } = this.#rules.targets(target)
-    await this.#membership.apply({ op: 'leave', sources: ids, rooms: names })
+    return this.#membership.apply({ op: 'leave', sources: ids, rooms: names })
   }
 
   async leaveAll (sourceRoom: unknown): Promise<void> {

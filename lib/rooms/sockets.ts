@@ -138,7 +138,7 @@ export class Sockets {
    *   FST_SOCKETS_ROOM_LIMIT
    */
   join (target: SocketTarget, rooms: RoomName | readonly RoomName[], options?: JoinOptions): Promise<void> {
-    return this.#ops.watched(async () => this.#ops.join(target, rooms, options?.allowReserved === true))
+    return this.#ops.watched(() => this.#ops.join(target, rooms, options?.allowReserved === true))
   }
 
   /**
@@ -150,7 +150,7 @@ export class Sockets {
    * ```
    */
   leave (target: SocketTarget, rooms: RoomName | readonly RoomName[]): Promise<void> {
-    return this.#ops.watched(async () => this.#ops.leave(target, rooms))
+    return this.#ops.watched(() => this.#ops.leave(target, rooms))
   }
 
   /**
