@@ -59,6 +59,22 @@ async function pair (t: Test, redis: RedisServer, sharded: boolean | 'streams', 
 }
 
 // A broadcast from each node to a room with a member on each node reaches both: delivery goes on.
+/** Two nodes delivering to each other's clients, and an intruder with its own connection to their Redis. */
+async function forgedScene (t: Test, sharded: boolean | 'streams') {
+  const problems = watchProcess(t)
+  const redis = await RedisServer.start(t)
+  const logs = logSink()
+  const [a, b] = await pair(t, redis, sharded, logs.stream)
+  const [ca, cb] = [await connect(t, a), await connect(t, b)]
+  await a.sockets.join([ca.id as string, cb.id as string], 'room')
+  const intruder = createClient({ url: redis.url })
+  intruder.on('error', () => {})
+  await intruder.connect()
+  t.teardown(() => intruder.destroy())
+  t.ok(await deliveredBothWays(a, b, ca, cb, 0), 'delivery before')
+  return { problems, logs, a, b, ca, cb, intruder }
+}
+
 async function deliveredBothWays (a: FastifyInstance, b: FastifyInstance, ca: ClientSocket, cb: ClientSocket, n: number): Promise<boolean> {
   const heard = [nextEvent<number>(cb, 'from-a', 3000), nextEvent<number>(ca, 'from-b', 3000)]
   a.sockets.broadcast('room', 'from-a', n)
@@ -69,17 +85,7 @@ async function deliveredBothWays (a: FastifyInstance, b: FastifyInstance, ca: Cl
 
 for (const [mode, messages] of [['pub/sub', PUBSUB], ['sharded', SHARDED]] as const) {
   t.test(`${mode}: malformed and forged messages on the adapter's channels`, { skip }, async (t) => {
-    const problems = watchProcess(t)
-    const redis = await RedisServer.start(t)
-    const logs = logSink()
-    const [a, b] = await pair(t, redis, mode === 'sharded', logs.stream)
-    const [ca, cb] = [await connect(t, a), await connect(t, b)]
-    await a.sockets.join([ca.id as string, cb.id as string], 'room')
-    const intruder = createClient({ url: redis.url })
-    intruder.on('error', () => {})
-    await intruder.connect()
-    t.teardown(() => intruder.destroy())
-    t.ok(await deliveredBothWays(a, b, ca, cb, 0), 'delivery before')
+    const { problems, logs, a, b, ca, cb, intruder } = await forgedScene(t, mode === 'sharded')
 
     let n = 0
     const malformed = (): number => b.sockets.cluster?.status().malformed ?? 0
@@ -131,17 +137,7 @@ const STREAM_ENTRIES: Array<[fields: Record<string, string>, what: string]> = [
 ]
 
 t.test('streams: malformed and forged entries in the stream and messages on its channel', { skip }, async (t) => {
-  const problems = watchProcess(t)
-  const redis = await RedisServer.start(t)
-  const logs = logSink()
-  const [a, b] = await pair(t, redis, 'streams', logs.stream)
-  const [ca, cb] = [await connect(t, a), await connect(t, b)]
-  await a.sockets.join([ca.id as string, cb.id as string], 'room')
-  const intruder = createClient({ url: redis.url })
-  intruder.on('error', () => {})
-  await intruder.connect()
-  t.teardown(() => intruder.destroy())
-  t.ok(await deliveredBothWays(a, b, ca, cb, 0), 'delivery before')
+  const { problems, a, b, ca, cb, intruder } = await forgedScene(t, 'streams')
   let n = 0
   const malformed = (): number => b.sockets.cluster?.status().malformed ?? 0
   for (const [fields, what] of STREAM_ENTRIES) {

@@ -2,14 +2,12 @@
 // (redis-server --cluster-enabled yes three times, joined by redis-cli --cluster create): cross-node
 // delivery and membership with rooms on every shard, the join race at 0 misses, and a master killed.
 import t, { type Test } from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
-import { createCluster } from 'redis'
+import type { FastifyInstance } from 'fastify'
 import type { Socket as ClientSocket } from 'socket.io-client'
-import fastifySockets from '../../lib/index.js'
 import { connect, nextEvent } from '../helpers/app.js'
 import { redisClusterSkipReason } from '../helpers/redis.js'
 import { RedisCluster } from '../helpers/redis-cluster.js'
-import { converged, race, waitFor, watchProcess } from '../helpers/cluster.js'
+import { converged, race, shardedNode, waitFor, watchProcess } from '../helpers/cluster.js'
 
 const skip = redisClusterSkipReason()
 const KEY = 'fastify-sockets'
@@ -18,16 +16,7 @@ const HEARTBEAT = { heartbeatInterval: 200, heartbeatTimeout: 1000, timeout: 300
 
 // A node on its own createCluster() clients (the way a Redis Cluster deployment passes them).
 async function clusterNode (t: Test, redis: RedisCluster, nodeId: string): Promise<FastifyInstance> {
-  const pubClient = createCluster({ rootNodes: redis.rootNodes })
-  const subClient = pubClient.duplicate()
-  pubClient.on('error', () => {})
-  subClient.on('error', () => {})
-  await Promise.all([pubClient.connect(), subClient.connect()])
-  const app = Fastify()
-  t.teardown(async () => { await app.close(); pubClient.destroy(); subClient.destroy() })
-  await app.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, adapter: 'sharded', nodeId, ...HEARTBEAT } })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  return app
+  return await shardedNode(t, [...redis.rootNodes], { nodeId, ...HEARTBEAT })
 }
 
 // Which of `rooms` reach the socket: a broadcast from `from` to each, waited for up to `ms`.

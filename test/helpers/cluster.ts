@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Writable } from 'node:stream'
-import { createClient } from 'redis'
+import { createClient, createCluster } from 'redis'
 import type { Socket as ClientSocket } from 'socket.io-client'
 import fastifySockets from '../../lib/index.js'
 import type { ClusterOptions } from '../../lib/index.js'
@@ -13,6 +13,25 @@ import type { RedisServer } from './redis.js'
 export async function buildNode (t: Teardown, redis: { readonly url: string }, cluster: Partial<ClusterOptions> = {},
   setup?: (app: FastifyInstance) => void | Promise<void>): Promise<FastifyInstance> {
   return await buildApp(t, { cluster: { redis: { url: redis.url }, ...cluster } }, setup)
+}
+
+/**
+ * A node on the sharded adapter over its own `createCluster()` clients (the way a Redis Cluster deployment
+ * passes them), listening on port 0; the app is closed first, then the clients it was given.
+ */
+export async function shardedNode (t: Teardown, rootNodes: Array<{ url: string }>, cluster: Partial<ClusterOptions>,
+  setup?: (app: FastifyInstance) => void): Promise<FastifyInstance> {
+  const pubClient = createCluster({ rootNodes })
+  const subClient = pubClient.duplicate()
+  pubClient.on('error', () => {})
+  subClient.on('error', () => {})
+  await Promise.all([pubClient.connect(), subClient.connect()])
+  const app = Fastify()
+  t.teardown(async () => { await app.close(); pubClient.destroy(); subClient.destroy() })
+  await app.register(fastifySockets, { cluster: { ...cluster, redis: { pubClient, subClient }, adapter: 'sharded' } })
+  setup?.(app)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return app
 }
 
 /** Waits until every node is ready and knows every other node. */

@@ -1,11 +1,9 @@
 // The Membership contract on the Redis cluster backend: three nodes in this process on one real
 // redis-server, then the sharded adapter (Redis 7 sharded pub/sub) on a redis-server in cluster mode.
 import t from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
-import { createCluster } from 'redis'
-import fastifySockets from '../../lib/index.js'
+import type { FastifyInstance } from 'fastify'
 import { RedisServer, redisSkipReason } from '../helpers/redis.js'
-import { buildNode, converged } from '../helpers/cluster.js'
+import { buildNode, converged, shardedNode } from '../helpers/cluster.js'
 import { membershipContract } from './contract.js'
 
 const skip = redisSkipReason()
@@ -33,18 +31,7 @@ t.test('three nodes, sharded adapter, on a redis-server in cluster mode', { skip
     const key = `contract-${++cases}`
     const nodes: FastifyInstance[] = []
     for (const name of NODES) {
-      const pubClient = createCluster({ rootNodes: [{ url: redis.url }] })
-      const subClient = pubClient.duplicate()
-      pubClient.on('error', () => {})
-      subClient.on('error', () => {})
-      await Promise.all([pubClient.connect(), subClient.connect()])
-      const app = Fastify()
-      // the app first, then the clients it was given (they are the test's to close)
-      t.teardown(async () => { await app.close(); pubClient.destroy(); subClient.destroy() })
-      await app.register(fastifySockets, { cluster: { redis: { pubClient, subClient }, adapter: 'sharded', key, nodeId: `${key}-${name}`, heartbeatTimeout: 60_000 } })
-      setup(app)
-      await app.listen({ port: 0, host: '127.0.0.1' })
-      nodes.push(app)
+      nodes.push(await shardedNode(t, [{ url: redis.url }], { key, nodeId: `${key}-${name}`, heartbeatTimeout: 60_000 }, setup))
     }
     await converged(nodes)
     return nodes
