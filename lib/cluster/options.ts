@@ -165,16 +165,21 @@ function resolveRedis (redis: unknown): ResolvedClusterOptions['redis'] {
   return Object.freeze({ pubClient: redis.pubClient, subClient: redis.subClient })
 }
 
+/** A check of an option that takes one of a few names. */
+function oneOf<T extends string> (name: string, choices: readonly T[], fallback: T) {
+  const listed = choices.map((choice) => `'${choice}'`)
+  const expected = `${listed.slice(0, -1).join(', ')} or ${listed[listed.length - 1] as string}`
+  return (value: unknown): T => {
+    const chosen = value === undefined ? fallback : value
+    if (!(choices as readonly unknown[]).includes(chosen)) throw new FST_SOCKETS_OPTIONS_INVALID(`cluster.${name} must be ${expected}`)
+    return chosen as T
+  }
+}
+
 // One check per key of ClusterOptions (the compiler refuses a key without one); each returns the resolved value.
 const CLUSTER_CHECKS = {
   redis: resolveRedis,
-  adapter: (value: unknown): AdapterKind => {
-    const kind = value === undefined ? CLUSTER_DEFAULTS.adapter : value
-    if (kind !== 'pubsub' && kind !== 'sharded' && kind !== 'streams') {
-      throw new FST_SOCKETS_OPTIONS_INVALID("cluster.adapter must be 'pubsub', 'sharded' or 'streams'")
-    }
-    return kind
-  },
+  adapter: oneOf<AdapterKind>('adapter', ['pubsub', 'sharded', 'streams'], CLUSTER_DEFAULTS.adapter),
   streamMaxLength: (value: unknown): number => {
     const n = value === undefined ? CLUSTER_DEFAULTS.streamMaxLength : value
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 100 || n > 100_000_000) {
@@ -182,13 +187,7 @@ const CLUSTER_CHECKS = {
     }
     return n
   },
-  subscriptionMode: (value: unknown): ResolvedClusterOptions['subscriptionMode'] => {
-    const mode = value === undefined ? CLUSTER_DEFAULTS.subscriptionMode : value
-    if (mode !== 'static' && mode !== 'dynamic' && mode !== 'dynamic-private') {
-      throw new FST_SOCKETS_OPTIONS_INVALID("cluster.subscriptionMode must be 'static', 'dynamic' or 'dynamic-private'")
-    }
-    return mode
-  },
+  subscriptionMode: oneOf<ResolvedClusterOptions['subscriptionMode']>('subscriptionMode', ['static', 'dynamic', 'dynamic-private'], CLUSTER_DEFAULTS.subscriptionMode),
   key: (value: unknown): string => {
     const key = value === undefined ? CLUSTER_DEFAULTS.key : value
     if (typeof key !== 'string' || !NAME.test(key)) throw new FST_SOCKETS_OPTIONS_INVALID('cluster.key must be 1..64 of [A-Za-z0-9._:-]')
