@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Server } from 'socket.io'
 import { FST_SOCKETS_SLOW_CONSUMER } from '../errors.js'
 import { ThinnedCount } from '../common/log.js'
+import { compactListenerTable } from '../common/listener-table.js'
 import { dropConnection, onEngineConnection, pendingPollResponse, websocketBufferedBytes, type EngineConnection } from './engine.js'
 
 // A client that never reads makes the server buffer every answer and broadcast for it: a polling client that
@@ -108,5 +109,6 @@ export function boundQueues (io: Server, maxQueuedBytes: number, log: FastifyBas
     (conn as unknown as Bounded)[kBound] = new QueueBound(conn, limits)
     conn.on('packetCreate', onPacketCreate as (packet: { data?: unknown }) => void)
     conn.on('flush', onFlush as () => void)
+    compactListenerTable(conn)
   })
 }

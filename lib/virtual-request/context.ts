@@ -20,6 +20,9 @@ export interface PendingRequest {
   deadline: number
   settled: boolean
   request: Abortable | undefined
+  /** The socket's other requests in flight: its list is threaded through them (pending-list.ts). */
+  prev: PendingRequest | undefined
+  next: PendingRequest | undefined
 }
 
 /** Per-connection state; also what a virtual request carries on its raw request under `kSocketContext`. */
@@ -28,8 +31,10 @@ export interface SocketContext {
   readonly base: Record<string, string>
   readonly hasCookie: boolean
   readonly sdkProblem: string | undefined
-  /** Its requests waiting for an answer; made on the first (an idle socket costs no Set). */
-  pending: Set<PendingRequest> | undefined
+  /** The newest of its requests waiting for an answer, linked to the others (pending-list.ts). */
+  pending: PendingRequest | undefined
+  /** How many requests it has waiting for an answer. */
+  inFlight: number
   connected: boolean
   /** What its virtual requests see as `request.socket`; made on the first request. */
   connection: VirtualConnection | undefined

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Socket } from 'socket.io'
 import { ThinnedCount } from '../common/log.js'
+import { compactListenerTable } from '../common/listener-table.js'
 import { messageOf } from '../common/values.js'
 import {
   FST_SOCKETS_BAD_REQUEST, FST_SOCKETS_SDK_VERSION, FST_SOCKETS_REQUEST_TIMEOUT,
@@ -14,6 +15,7 @@ import { errorJwr, jwrOfResponse, type CodedError, type JWR } from './jwr.js'
 import { contextOfSocket, setContextOf, type PendingRequest, type SocketContext } from './context.js'
 import { addJarCookies, keepCookies } from './cookies.js'
 import { Deadlines } from './deadlines.js'
+import { addPending, removePending, takePending } from './pending-list.js'
 import type { JarLimits } from './cookie-jar.js'
 
 type Ack = (jwr: JWR) => void
@@ -65,6 +67,7 @@ export class VirtualRequests {
       hasCookie: typeof handshake.headers.cookie === 'string' && handshake.headers.cookie.length > 0,
       sdkProblem: checkSdkVersion(version),
       pending: undefined,
+      inFlight: 0,
       connected: true,
       connection: undefined,
       dropped: undefined,
@@ -74,6 +77,7 @@ export class VirtualRequests {
     setContextOf(socket, ctx)
     for (const [verb, listener] of this.#verbListeners) socket.on(verb, listener)
     socket.on('disconnect', this.#disconnectListener)
+    compactListenerTable(socket)
     return ctx
   }
 
@@ -106,9 +110,12 @@ export class VirtualRequests {
       this.#idle = undefined
     }
     for (const ctx of this.#contexts) {
-      for (const pending of ctx.pending ?? []) {
+      let pending = ctx.pending
+      while (pending !== undefined) {
+        const next = pending.next // answering takes it off the list
         this.#answer(pending, errorJwr(new FST_SOCKETS_SERVER_CLOSING()))
         this.#abort(pending)
+        pending = next
       }
     }
   }
@@ -120,7 +127,7 @@ export class VirtualRequests {
       // dropped with a log line rather than run for no one.
       if (ack === undefined) return this.#refuse(ctx, ack, new FST_SOCKETS_BAD_REQUEST('no ack: a socket request needs an acknowledgement callback'))
       if (this.#closing) return this.#refuse(ctx, ack, new FST_SOCKETS_SERVER_CLOSING())
-      if ((ctx.pending?.size ?? 0) >= this.#deps.maxInFlight) return this.#refuse(ctx, ack, new FST_SOCKETS_TOO_MANY_REQUESTS(this.#deps.maxInFlight))
+      if (ctx.inFlight >= this.#deps.maxInFlight) return this.#refuse(ctx, ack, new FST_SOCKETS_TOO_MANY_REQUESTS(this.#deps.maxInFlight))
       if (args.length !== 1) {
         return this.#refuse(ctx, ack, new FST_SOCKETS_BAD_REQUEST(`expected one request object and an ack, got ${args.length} arguments`))
       }
@@ -148,9 +155,8 @@ export class VirtualRequests {
   }
 
   #run (ctx: SocketContext, parts: RequestParts, ack: Ack): void {
-    const pending: PendingRequest = { ctx, ack, method: parts.method, url: parts.url, deadline: 0, settled: false, request: undefined }
-    ctx.pending ??= new Set()
-    ctx.pending.add(pending)
+    const pending: PendingRequest = { ctx, ack, method: parts.method, url: parts.url, deadline: 0, settled: false, request: undefined, prev: undefined, next: undefined }
+    addPending(pending)
     this.#inFlight++
     this.#deadlines.add(pending)
     const handshake = ctx.socket.handshake
@@ -199,7 +205,7 @@ export class VirtualRequests {
     if (pending.settled) return
     pending.settled = true
     this.#deadlines.delete(pending)
-    if (pending.ctx.pending?.delete(pending) === true) this.#inFlight--
+    if (removePending(pending)) this.#inFlight--
     // A socket that left gets no ack: there is nobody to read it.
     if (pending.ack !== undefined && pending.ctx.connected) pending.ack(jwr)
     if (this.#inFlight === 0) this.#idle?.()
@@ -219,15 +225,12 @@ export class VirtualRequests {
     ctx.connected = false
     ctx.jar = undefined
     this.#contexts.delete(ctx)
-    const pendings = ctx.pending
-    if (pendings !== undefined) {
-      this.#inFlight -= pendings.size
-      for (const pending of pendings) {
-        pending.settled = true
-        this.#deadlines.delete(pending)
-        this.#abort(pending)
-      }
-      pendings.clear()
+    const pendings = takePending(ctx)
+    this.#inFlight -= pendings.length
+    for (const pending of pendings) {
+      pending.settled = true
+      this.#deadlines.delete(pending)
+      this.#abort(pending)
     }
     if (this.#inFlight === 0) this.#idle?.()
   }
