@@ -30,8 +30,10 @@ function sizeOf (data: unknown): number {
 class QueueBound {
   readonly #conn: EngineConnection
   readonly #limits: Limits
-  /** Bytes in Engine.IO's write buffer (made, not flushed yet). */
+  /** Bytes in Engine.IO's write buffer (made, not flushed yet), but those of `#unmeasured`. */
   #buffered = 0
+  /** The data of a packet queued while nothing else was: measured only if another comes before the flush. */
+  #unmeasured: unknown
   /** Poll responses written but not taken by the network yet (a client may poll and never read); made on the first. */
   #polls: Set<ServerResponse> | undefined
   #dropped = false
@@ -43,18 +45,29 @@ class QueueBound {
 
   /** The bytes held for the client: the write buffer, the websocket's buffer, the unread poll answers. */
   queued (): number {
+    if (this.#unmeasured !== undefined) {
+      this.#buffered += sizeOf(this.#unmeasured)
+      this.#unmeasured = undefined
+    }
     let n = this.#buffered + websocketBufferedBytes(this.#conn)
     if (this.#polls !== undefined) for (const res of this.#polls) n += res.writableLength
     return n
   }
 
   /** A packet is being queued: past the cap, the connection is dropped on the next tick. */
-  add (bytes: number): void {
+  add (data: unknown): void {
     if (this.#dropped) return
     const before = this.queued()
+    // One message, however big, still goes out on its own: its size matters only if another follows it
+    // before the flush. So an ack, flushed at once as a rule, is never measured (Buffer.byteLength of each
+    // answer was ~0.2 µs a request in the profile of the 10,000-socket bench).
+    if (before === 0) {
+      this.#unmeasured = data
+      return
+    }
+    const bytes = sizeOf(data)
     this.#buffered += bytes
-    // one message bigger than the cap still goes out on its own
-    if (before === 0 || before + bytes <= this.#limits.maxQueuedBytes) return
+    if (before + bytes <= this.#limits.maxQueuedBytes) return
     this.#dropped = true
     // Dropped on the next tick, not inside Engine.IO's send (which may be in the middle of a broadcast loop
     // or of an ack): the connection is marked and queues nothing more that counts.
@@ -63,6 +76,7 @@ class QueueBound {
 
   flushed (): void {
     this.#buffered = 0
+    this.#unmeasured = undefined
     const res = pendingPollResponse(this.#conn)
     if (res === undefined || res.writableFinished) return
     const polls = (this.#polls ??= new Set())
@@ -99,7 +113,7 @@ function dropSlow (bound: QueueBound, total: number): void { bound.drop(total) }
 
 // Shared by every connection (Engine.IO calls them with the connection as `this`): a connection costs its
 // counter, not closures.
-function onPacketCreate (this: Bounded, packet: { data?: unknown }): void { this[kBound].add(sizeOf(packet.data)) }
+function onPacketCreate (this: Bounded, packet: { data?: unknown }): void { this[kBound].add(packet.data) }
 function onFlush (this: Bounded): void { this[kBound].flushed() }
 
 /** Bounds the bytes queued for each client to `maxQueuedBytes`. */

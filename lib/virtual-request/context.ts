@@ -6,18 +6,17 @@ import type { VirtualConnection } from './request.js'
 import type { Abortable } from './dispatch.js'
 import type { JWR } from './jwr.js'
 import type { SocketJar } from './cookie-jar.js'
+import type { Deadlined } from './deadlines.js'
 
 // The per-socket state of the plugin, and the two ways to reach it: from a socket.io socket, and from
 // the raw request of a virtual request (the channel `request.isSocket` reads and no HTTP input can reach).
 
-/** A virtual request waiting for its answer. */
-export interface PendingRequest {
+/** A virtual request waiting for its answer, queued for its deadline (deadlines.ts). */
+export interface PendingRequest extends Deadlined<PendingRequest> {
   readonly ctx: SocketContext
   readonly ack: ((jwr: JWR) => void) | undefined
   readonly method: string
   readonly url: string
-  /** When it times out (performance.now() clock): deadlines.ts. */
-  deadline: number
   settled: boolean
   request: Abortable | undefined
   /** The socket's other requests in flight: its list is threaded through them (pending-list.ts). */

@@ -8,6 +8,7 @@ import { mergeRequestHeaders } from './headers.js'
 /** The seven verbs sails.io.js emits as event names. */
 export const VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const
 export type Verb = typeof VERBS[number]
+const METHODS = Object.fromEntries(VERBS.map((verb) => [verb, verb.toUpperCase()])) as { [V in Verb]: Uppercase<V> }
 
 // C0 controls and DEL: never in a url
 // eslint-disable-next-line no-control-regex
@@ -21,9 +22,12 @@ const CTL = /[\u0000-\u001f\u007f]/
  */
 export function findUnsafeKey (root: unknown): string | undefined {
   if (root === null || typeof root !== 'object') return undefined
-  const stack: Array<[unknown, number]> = [[root, 0]]
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number]
+  // two stacks, not a [node, depth] pair per node: a request envelope holds two or three objects
+  const nodes: unknown[] = [root]
+  const depths: number[] = [0]
+  while (nodes.length > 0) {
+    const node = nodes.pop() as object
+    const depth = depths.pop() as number
     if (depth > LIMITS.depth) return `nesting deeper than ${LIMITS.depth}`
     // socket.io rebuilds binary attachments as Buffers: JSON requests carry none, and walking one
     // byte by byte (then stringifying it) would cost ~50x a string of the same size
@@ -31,17 +35,15 @@ export function findUnsafeKey (root: unknown): string | undefined {
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) {
         const item: unknown = node[i]
-        if (item !== null && typeof item === 'object') stack.push([item, depth + 1])
-        else if (item === 0 && Object.is(item, -0)) node[i] = 0
+        if (item !== null && typeof item === 'object') { nodes.push(item); depths.push(depth + 1) } else if (item === 0 && Object.is(item, -0)) node[i] = 0
       }
       continue
     }
-    for (const key of Object.keys(node as object)) {
+    for (const key of Object.keys(node)) {
       const value = (node as Record<string, unknown>)[key]
       if (key === '__proto__') return "a '__proto__' key"
       if (key === 'constructor' && value !== null && typeof value === 'object') return "a 'constructor' object key"
-      if (value !== null && typeof value === 'object') stack.push([value, depth + 1])
-      else if (value === 0 && Object.is(value, -0)) (node as Record<string, unknown>)[key] = 0
+      if (value !== null && typeof value === 'object') { nodes.push(value); depths.push(depth + 1) } else if (value === 0 && Object.is(value, -0)) (node as Record<string, unknown>)[key] = 0
     }
   }
   return undefined
@@ -106,7 +108,7 @@ export function parseEnvelope (verb: Verb, envelope: unknown, base: Record<strin
   if (unsafe !== undefined) return fail(`the request holds ${unsafe}`)
 
   const method = envelope.method
-  if (method !== undefined && (typeof method !== 'string' || method.toLowerCase() !== verb)) {
+  if (method !== undefined && method !== verb && (typeof method !== 'string' || method.toLowerCase() !== verb)) {
     return fail(`method '${String(method)}' does not match the '${verb}' event`)
   }
   const urlProblem = checkUrl(envelope.url)
@@ -137,7 +139,7 @@ export function parseEnvelope (verb: Verb, envelope: unknown, base: Record<strin
     headers['content-type'] = 'application/json'
   }
 
-  return { ok: true, parts: { method: verb.toUpperCase() as Uppercase<Verb>, url, headers, payload, parsed: payload === undefined ? undefined : data } }
+  return { ok: true, parts: { method: METHODS[verb], url, headers, payload, parsed: payload === undefined ? undefined : data } }
 }
 
 const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]*)?$/

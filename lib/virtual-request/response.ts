@@ -22,14 +22,15 @@ export interface DispatchOutput {
 
 export type DispatchDone<T> = (token: T, err: Error | undefined, res: DispatchOutput | undefined) => void
 
-// The Date header of HTTP answers, computed once a second rather than per request.
-let dateText = ''
-let dateSecond = -1
+// The Date header of HTTP answers, as Node's http keeps it: made on first use, dropped at the turn of the
+// second by an unref'd timer, so an answer reads a string instead of the clock.
+let dateText: string | undefined
+function dropDate (): void { dateText = undefined }
 function httpDate (): string {
-  const second = Math.floor(Date.now() / 1000)
-  if (second !== dateSecond) {
-    dateSecond = second
-    dateText = new Date(second * 1000).toUTCString()
+  if (dateText === undefined) {
+    const now = new Date()
+    dateText = now.toUTCString()
+    setTimeout(dropDate, 1000 - now.getMilliseconds()).unref()
   }
   return dateText
 }

@@ -155,7 +155,7 @@ export class VirtualRequests {
   }
 
   #run (ctx: SocketContext, parts: RequestParts, ack: Ack): void {
-    const pending: PendingRequest = { ctx, ack, method: parts.method, url: parts.url, deadline: 0, settled: false, request: undefined, prev: undefined, next: undefined }
+    const pending: PendingRequest = { ctx, ack, method: parts.method, url: parts.url, deadline: 0, older: undefined, newer: undefined, settled: false, request: undefined, prev: undefined, next: undefined }
     addPending(pending)
     this.#inFlight++
     this.#deadlines.add(pending)

@@ -8,7 +8,7 @@ function context (): SocketContext {
   return { pending: undefined, inFlight: 0 } as unknown as SocketContext
 }
 function request (ctx: SocketContext, url: string): PendingRequest {
-  return { ctx, ack: undefined, method: 'GET', url, deadline: 0, settled: false, request: undefined, prev: undefined, next: undefined }
+  return { ctx, ack: undefined, method: 'GET', url, deadline: 0, older: undefined, newer: undefined, settled: false, request: undefined, prev: undefined, next: undefined }
 }
 function urls (ctx: SocketContext): string[] {
   const out: string[] = []
