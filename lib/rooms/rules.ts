@@ -275,8 +275,13 @@ export class RoomRules {
   }
 
   #checkSocketCapacity (socket: Socket, rooms: readonly string[]): void {
-    let count = socket.rooms.size - (socket.rooms.has(socket.id) ? 1 : 0)
-    for (const room of new Set(rooms)) if (!socket.rooms.has(room)) count++
-    if (count > this.#opts.maxRoomsPerSocket) throw new FST_SOCKETS_ROOM_LIMIT(this.#opts.maxRoomsPerSocket)
+    const joined = socket.rooms
+    const max = this.#opts.maxRoomsPerSocket
+    // Far from the cap, as a rule: no lookups when even every room being new would stay within it (each
+    // lookup in a socket's large room set was a cache miss, about a third of a join's cost over raw's).
+    if (joined.size + rooms.length <= max) return
+    let count = joined.size - (joined.has(socket.id) ? 1 : 0)
+    for (const room of new Set(rooms)) if (!joined.has(room)) count++
+    if (count > max) throw new FST_SOCKETS_ROOM_LIMIT(max)
   }
 }
