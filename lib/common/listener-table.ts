@@ -1,10 +1,10 @@
 import { NullObject } from './values.js'
 
 // An EventEmitter keeps its listeners in `_events`, an object Node makes with a null prototype, which V8
-// holds in dictionary mode: ~250 bytes for up to 3 event names, ~540 for 6 to 11. A socket.io socket the
-// plugin bound listens to 9 (socket.io's `error`, the 7 verbs, `disconnect`), its Engine.IO connection to 5,
-// so for each of 10,000 sockets that table alone outweighed what the plugin keeps for it. The same entries
-// in a fast-mode object with no inherited names take ~160 bytes. Node's own streams give their `_events` a
+// holds in dictionary mode: an emitter with up to 3 event names takes ~250 bytes, with 4 or 5 ~355, with 6
+// to 11 ~540. A socket.io socket the plugin bound listens to 9 (socket.io's `error`, the 7 verbs,
+// `disconnect`; raw socket.io's bench server to 3), its Engine.IO connection to 5 (raw: 3). With the same
+// entries in a fast-mode object with no inherited names, an emitter of 8 takes ~160. Node's own streams give their `_events` a
 // fixed shape for the same reason; what EventEmitter does with the table (read it, add and delete names,
 // replace it in removeAllListeners) works the same on either, so only the memory differs.
 

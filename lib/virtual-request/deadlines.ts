@@ -1,8 +1,8 @@
 // The deadlines of the requests in flight, on one timer. They all have the same duration, so the order
 // they were added in is the order they expire in: the timer waits for the oldest. The queue is a list
 // threaded through the items (two fields each), so adding and removing one is a clock read and a few
-// pointer writes, with nothing allocated: a timer of its own cost ~0.25 µs to arm and clear, and a Set
-// ~0.2 µs a request in the round-trip profile, where a Set that empties and fills again reallocates its table.
+// pointer writes, with nothing allocated: a timer of its own cost ~0.25 µs to arm and clear, and a Set's add
+// and delete ~0.25 µs (a round trip run in process went from 3.0 to 2.7 µs when this list replaced the Set).
 // The timer fires at most once per duration while requests come and go.
 
 /** What an item carries for its place in the queue: set by Deadlines only. */

@@ -39,3 +39,30 @@ for (const dispatch of MODES) {
     t.same(seen, ['signal'], 'aborted, and no ack for a socket that left')
   })
 }
+
+t.test('lean: a route with an onTimeout hook keeps its bookkeeping on the socket\'s connection and lets go of it', async (t) => {
+  // Fastify adds a 'timeout' listener to request.socket and keeps _meta there while the answer is made (a
+  // virtual connection makes its listener table only then: request.ts), and lets go of both once the answer
+  // finished when it listens for that (a logger or an onResponse hook; without either it keeps them, over HTTP too)
+  let seen: { timeouts: number, meta: unknown } | undefined
+  const connections = new Set<unknown>()
+  const app = await buildApp(t, {}, (app) => {
+    app.get('/t', { onTimeout: async () => {}, onResponse: async () => {} }, async (request) => {
+      const conn = request.socket as unknown as { listenerCount: (name: string) => number, _meta: unknown }
+      connections.add(conn)
+      seen = { timeouts: conn.listenerCount('timeout'), meta: conn._meta }
+      return { ok: true }
+    })
+  })
+  const socket = await connect(t, app)
+  t.same((await request(socket, 'get', '/t')).body, { ok: true })
+  t.equal(seen?.timeouts, 1, 'the listener is there while the route runs')
+  t.ok(seen?.meta !== null && typeof seen?.meta === 'object', 'and the bookkeeping')
+  const answers = await Promise.all([request(socket, 'get', '/t'), request(socket, 'get', '/t'), request(socket, 'get', '/t')])
+  t.same(answers.map((a) => a.statusCode), [200, 200, 200], 'concurrent requests of one socket')
+  t.equal(connections.size, 1, 'share one connection')
+  t.equal(seen?.timeouts, 1, 'and one listener')
+  const conn = [...connections][0] as { listenerCount: (name: string) => number, _meta: unknown }
+  t.equal(conn.listenerCount('timeout'), 0, 'no listener left once they are answered')
+  t.equal(conn._meta, null, 'nor bookkeeping')
+})
