@@ -225,7 +225,7 @@ export class RoomRules {
 
   /** Whether a name is reserved: a socket id (of a socket here, or shaped like one held elsewhere) or a reserved prefix. */
   isReserved (room: string): boolean {
-    if (looksLikeSocketId(room) || this.#io.of('/').sockets.has(room)) return true
+    if (looksLikeSocketId(room) || this.#io.sockets.sockets.has(room)) return true
     for (const prefix of this.#reserved) if (room.startsWith(prefix)) return true
     return false
   }
@@ -267,10 +267,10 @@ export class RoomRules {
   // The cap is on what a client can grow: its own socket's rooms, joined through one of its requests.
   // Joins by socket id, and rooms the server marks as its own (resource subscriptions), are the server's.
   #checkCapacity (plan: JoinPlan): void {
-    const local = this.#io.of('/').sockets
     for (const request of plan.requests) {
-      const socket = local.get(socketContextOf(request.raw)?.socket.id ?? '')
-      if (socket !== undefined) this.#checkSocketCapacity(socket, plan.rooms)
+      // the request's own socket, while it is connected here (a socket that left is in no room any more)
+      const socket = socketContextOf(request.raw)?.socket
+      if (socket?.connected === true) this.#checkSocketCapacity(socket, plan.rooms)
     }
   }
 

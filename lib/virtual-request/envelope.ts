@@ -17,34 +17,38 @@ const CTL = /[\u0000-\u001f\u007f]/
 /**
  * Finds a key that could poison a prototype (`__proto__` anywhere; `constructor` holding an object,
  * the `constructor.prototype` form Fastify's JSON parser refuses too), or nesting past the limit.
- * Iterative, so a deeply nested payload cannot overflow the stack. On its way it turns every -0 into 0:
- * JSON has no -0 once serialised, so a body handed to a route unparsed holds what parsing its JSON gives.
+ * On its way it turns every -0 into 0: JSON has no -0 once serialised, so a body handed to a route
+ * unparsed holds what parsing its JSON gives.
  */
 export function findUnsafeKey (root: unknown): string | undefined {
-  if (root === null || typeof root !== 'object') return undefined
-  // two stacks, not a [node, depth] pair per node: a request envelope holds two or three objects
-  const nodes: unknown[] = [root]
-  const depths: number[] = [0]
-  while (nodes.length > 0) {
-    const node = nodes.pop() as object
-    const depth = depths.pop() as number
-    if (depth > LIMITS.depth) return `nesting deeper than ${LIMITS.depth}`
-    // socket.io rebuilds binary attachments as Buffers: JSON requests carry none, and walking one
-    // byte by byte (then stringifying it) would cost ~50x a string of the same size
-    if (ArrayBuffer.isView(node) || node instanceof ArrayBuffer) return 'binary data (send JSON)'
-    if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) {
-        const item: unknown = node[i]
-        if (item !== null && typeof item === 'object') { nodes.push(item); depths.push(depth + 1) } else if (item === 0 && Object.is(item, -0)) node[i] = 0
-      }
-      continue
+  return root !== null && typeof root === 'object' ? unsafeIn(root, 0) : undefined
+}
+
+// Recursive, and so allocating nothing but each object's key list: the depth limit bounds the recursion at
+// LIMITS.depth frames, however deep the payload socket.io parsed.
+function unsafeIn (node: object, depth: number): string | undefined {
+  if (depth > LIMITS.depth) return `nesting deeper than ${LIMITS.depth}`
+  // socket.io rebuilds binary attachments as Buffers: JSON requests carry none, and walking one
+  // byte by byte (then stringifying it) would cost ~50x a string of the same size
+  if (ArrayBuffer.isView(node) || node instanceof ArrayBuffer) return 'binary data (send JSON)'
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const item: unknown = node[i]
+      if (item !== null && typeof item === 'object') {
+        const found = unsafeIn(item, depth + 1)
+        if (found !== undefined) return found
+      } else if (item === 0 && Object.is(item, -0)) node[i] = 0
     }
-    for (const key of Object.keys(node)) {
-      const value = (node as Record<string, unknown>)[key]
-      if (key === '__proto__') return "a '__proto__' key"
-      if (key === 'constructor' && value !== null && typeof value === 'object') return "a 'constructor' object key"
-      if (value !== null && typeof value === 'object') { nodes.push(value); depths.push(depth + 1) } else if (value === 0 && Object.is(value, -0)) (node as Record<string, unknown>)[key] = 0
-    }
+    return undefined
+  }
+  for (const key of Object.keys(node)) {
+    const value = (node as Record<string, unknown>)[key]
+    if (key === '__proto__') return "a '__proto__' key"
+    if (key === 'constructor' && value !== null && typeof value === 'object') return "a 'constructor' object key"
+    if (value !== null && typeof value === 'object') {
+      const found = unsafeIn(value, depth + 1)
+      if (found !== undefined) return found
+    } else if (value === 0 && Object.is(value, -0)) (node as Record<string, unknown>)[key] = 0
   }
   return undefined
 }

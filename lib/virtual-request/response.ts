@@ -50,7 +50,7 @@ function copyValue (value: unknown): HeaderValue {
  * an http.ServerResponse. Like ServerResponse it is a legacy Stream, not a Writable: `write` takes the
  * chunk at once. The body is kept as given and handed over, with the headers, when the answer ends.
  */
-export class VirtualOutgoing<T> extends Stream {
+export class VirtualOutgoing<T> {
   statusCode = 200
   statusMessage: string | undefined = undefined
   headersSent = false
@@ -77,7 +77,6 @@ export class VirtualOutgoing<T> extends Stream {
   #errored: Error | null = null
 
   constructor (req: VirtualIncoming, done: DispatchDone<T>, token: T) {
-    super()
     this.req = req
     this.socket = req.socket
     this.#hasBody = req.method !== 'HEAD'
@@ -233,15 +232,18 @@ export class VirtualOutgoing<T> extends Stream {
     if (this.sendDate && this.#headers.date === undefined) this.#headers.date = httpDate()
     if (this.#trailers !== undefined) Object.assign(this.#headers, this.#trailers)
     const output: DispatchOutput = { statusCode: this.statusCode, headers: this.#headers, body: this.#chunks }
-    process.nextTick(() => {
-      this.#settle(undefined, output)
-      this.writableFinished = true
-      if (typeof callback === 'function') (callback as () => void)()
-      this.emit('finish')
-      this.#closed = true
-      this.emit('close')
-    })
+    // one function for every answer, not a closure per end()
+    process.nextTick(VirtualOutgoing.#finish, this, output, callback)
     return this
+  }
+
+  static #finish (res: VirtualOutgoing<unknown>, output: DispatchOutput, callback: unknown): void {
+    res.#settle(undefined, output)
+    res.writableFinished = true
+    if (typeof callback === 'function') (callback as () => void)()
+    res.emit('finish')
+    res.#closed = true
+    res.emit('close')
   }
 
   destroy (err?: Error): this {
@@ -276,7 +278,7 @@ export class VirtualOutgoing<T> extends Stream {
   uncork (): void {}
 
   /** A response is not readable: as Node, piping from it is an error (thrown when nobody listens for it). */
-  override pipe<W extends NodeJS.WritableStream> (_destination: W): W {
+  pipe<W extends NodeJS.WritableStream> (_destination: W): W {
     const err = Object.assign(new Error('Cannot pipe, not readable'), { code: 'ERR_STREAM_CANNOT_PIPE' })
     if (this.listenerCount('error') === 0) throw err
     this.emit('error', err)
@@ -289,6 +291,13 @@ export class VirtualOutgoing<T> extends Stream {
     this.#done(this.#token, err, output)
   }
 }
+
+// A legacy Stream (as ServerResponse is) by its prototype, without running the constructor, which only makes
+// the listener table: EventEmitter makes it with the first listener, and an answer nobody listens to (no
+// logger, no onResponse hook) is spared it.
+Object.setPrototypeOf(VirtualOutgoing.prototype, Stream.prototype)
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- a merged declaration repeats the class's parameters
+export interface VirtualOutgoing<T> extends Stream {}
 
 // writeHead's headers argument as [name, value] pairs (off the hot path): an object, a flat [name, value, ...]
 // list or [[name, value], ...]; values of a name given more than once are gathered, as Node gathers them.
