@@ -97,6 +97,7 @@ async function wire (fastify: FastifyInstance, opts: ResolvedOptions, registry: 
   if (onConnection !== undefined) io.use(onConnection)
   const onDisconnect = buildDisconnectHook(opts, log)
   io.on('connection', (socket) => {
+    rules.noteSocket(socket.id)
     requests.bind(socket)
     if (opts.recovery !== undefined) primeRecovery(io, socket)
     if (onDisconnect !== undefined) socket.once('disconnect', (reason) => { onDisconnect(socket, reason) })

@@ -85,6 +85,20 @@ t.test('maxRoomNameLength and reservedRoomPrefixes', async (t) => {
   t.notOk(r.isReserved('c:1'))
 })
 
+t.test('the id of a socket here is reserved whatever its shape, once a socket of that shape was noted', async (t) => {
+  const io = new Server()
+  const r = rules({}, io)
+  // a socket of this node whose id an app's generateId made: in the namespace's map, not of socket.io's shape
+  io.sockets.sockets.set('custom-1', {} as never)
+  r.noteSocket(ID_SHAPED)
+  t.notOk(r.isReserved('custom-1'), 'while every id noted has socket.io\'s shape, the map is not looked at')
+  r.noteSocket('custom-1')
+  t.ok(r.isReserved('custom-1'), 'once one had another shape, it is')
+  t.notOk(r.isReserved('custom-2'), 'and only the ids of sockets here')
+  t.throws(() => r.room('custom-1', 'join'), { code: 'FST_SOCKETS_ROOM_RESERVED' }, 'a client cannot join it')
+  io.sockets.sockets.delete('custom-1')
+})
+
 t.test('rooms(), socketId(), roomOrSocket(), roomsOrSockets()', async (t) => {
   const r = rules({ rooms: declared({ chat: Type.TemplateLiteral('chat:${string}') }) })
   t.same(r.rooms('chat:a', 'join'), ['chat:a'], 'one name becomes a list')
