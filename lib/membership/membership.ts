@@ -33,8 +33,15 @@ export interface Membership {
 // is the id of a socket here (even if that socket is no longer in its own id room).
 // (io.sockets is the main namespace; each lookup in its maps of every socket is a cache miss at 10,000 sockets,
 // so the socket a source names is not looked up a second time as a member of its own room)
-function socketsOf (io: Server, sources: readonly string[]): Set<Socket> {
+function socketsOf (io: Server, sources: readonly string[]): Iterable<Socket> {
   const nsp = io.sockets
+  // the change a route makes: one socket, named by its id, alone in its own id room
+  if (sources.length === 1) {
+    const source = sources[0] as string
+    const own = nsp.sockets.get(source)
+    const members = nsp.adapter.rooms.get(source)
+    if (own !== undefined && (members === undefined || (members.size === 1 && members.has(source)))) return [own]
+  }
   const found = new Set<Socket>()
   for (const source of sources) {
     const own = nsp.sockets.get(source)
