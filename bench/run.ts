@@ -28,7 +28,7 @@ const P = smoke
 const children = new Set<Child<unknown>>()
 let redis: RedisServer | undefined
 
-// --prof: every server of the request workloads writes a V8 CPU profile of its measured windows into
+// --prof: every server of the request workloads (those of the many-sockets workload too) writes a V8 CPU profile of its measured windows into
 // bench/profiles/ (git-ignored; open them in Chrome DevTools)
 const prof = process.argv.includes('--prof')
 const profileFile = (workload: string, kind: Kind): string =>
@@ -189,7 +189,7 @@ async function main (): Promise<void> {
     await fanOut(W.broadcast, ['raw', 'sockets'], (kind) => [server(kind)], P.fanSockets)
   }
   if (want('memory')) await memory()
-  if (want('scale')) await scale({ server: (kind) => server(kind), load, stop, cpu, row }, P)
+  if (want('scale')) await scale({ server: (kind) => server(kind), load, stop, cpu, sys: async (child) => (await cpuOf(child)).system, row, ...(prof ? { profileFile } : {}) }, P)
   if (want('cluster')) {
     if (hasRedis()) {
       redis = await startRedis()
