@@ -189,7 +189,7 @@ async function main (): Promise<void> {
     await fanOut(W.broadcast, ['raw', 'sockets'], (kind) => [server(kind)], P.fanSockets)
   }
   if (want('memory')) await memory()
-  if (want('scale')) await scale({ server: (kind) => server(kind), load, stop, cpu, sys: async (child) => (await cpuOf(child)).system, row, ...(prof ? { profileFile } : {}) }, P)
+  if (want('scale')) await scale({ server: (kind) => server(kind), load, stop, cpu, times: cpuOf, row, ...(prof ? { profileFile } : {}) }, P)
   if (want('cluster')) {
     if (hasRedis()) {
       redis = await startRedis()

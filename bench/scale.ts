@@ -27,8 +27,8 @@ export interface ScaleContext {
   load: (name: string) => Child<{ pid: number }>
   stop: (...list: Array<Child<unknown>>) => Promise<void>
   cpu: (child: Child<unknown>) => Promise<number>
-  /** Kernel CPU time of a child so far (µs). */
-  sys: (child: Child<unknown>) => Promise<number>
+  /** CPU time of a child so far (µs), user and kernel apart. */
+  times: (child: Child<unknown>) => Promise<{ user: number, system: number }>
   row: (r: Row) => void
   /** With --prof: where a server's CPU profile of a workload's measured windows goes. */
   profileFile?: (workload: string, kind: Kind) => string
@@ -138,12 +138,12 @@ export async function scale (ctx: ScaleContext, P: ScaleParams): Promise<void> {
       if (ctx.profileFile !== undefined) for (const s of setups) await s.srv.call('profileStart')
       for (let round = 0; round < P.rounds; round++) {
         for (const s of setups) {
-          const [before, sysBefore] = [await ctx.cpu(s.srv), await ctx.sys(s.srv)]
+          const before = await ctx.times(s.srv)
           const r = await s.req.call<RunResult>('roundtrip', { verb: 'get', url: w.url, fresh: w.fresh, durationMs: P.windowMs })
-          const [after, sysAfter] = [await ctx.cpu(s.srv), await ctx.sys(s.srv)]
+          const after = await ctx.times(s.srv)
           await s.srv.call('leaveSide') // outside the window: the rooms joined in it are left again
           const t = totals.get(s.kind)!
-          t.cpu += after - before; t.sys += sysAfter - sysBefore; t.count += r.count; t.ms += r.elapsedMs; t.p50.push(r.latency.p50); t.p99.push(r.latency.p99)
+          t.cpu += after.user + after.system - before.user - before.system; t.sys += after.system - before.system; t.count += r.count; t.ms += r.elapsedMs; t.p50.push(r.latency.p50); t.p99.push(r.latency.p99)
         }
       }
       if (ctx.profileFile !== undefined) {
