@@ -5,8 +5,8 @@ import { W, type Results, type Row } from './report.js'
 // axis in multiples of raw socket.io's figure of the same workload and run (absolute µs as labels).
 
 const ORDER: Kind[] = ['raw', 'sockets', 'inject', 'streams', 'naive', 'sails']
-const LABEL: Record<Kind, string> = { raw: 'raw socket.io', sockets: 'fastify-sockets', streams: 'fastify-sockets, streams + recovery', inject: "fastify-sockets, dispatch: 'inject'", naive: 'naive fastify.inject', sails: 'Sails 1.5' }
-const COLOR: Record<Kind, string> = { raw: '#8a8f98', sockets: '#1f6feb', streams: '#54aeff', inject: '#8250df', naive: '#d29922', sails: '#cf222e' }
+const LABEL: Record<Kind, string> = { raw: 'raw socket.io', control: 'raw socket.io (control)', sockets: 'fastify-sockets', streams: 'fastify-sockets, streams + recovery', inject: "fastify-sockets, dispatch: 'inject'", naive: 'naive fastify.inject', sails: 'Sails 1.5' }
+const COLOR: Record<Kind, string> = { raw: '#8a8f98', control: '#b1b6bd', sockets: '#1f6feb', streams: '#54aeff', inject: '#8250df', naive: '#d29922', sails: '#cf222e' }
 
 const WIDTH = 820
 const LEFT = 250

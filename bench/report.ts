@@ -63,7 +63,7 @@ const BUDGET: Record<string, { max: number, stretch?: number }> = {
   [W.scaleRequest]: { max: 1.2 },
   [W.scaleJoin]: { max: 1.2 }
 }
-const NAMES: Record<Kind, string> = { raw: 'raw socket.io', naive: 'naive `fastify.inject`', sockets: 'fastify-sockets', streams: 'fastify-sockets, streams adapter + recovery', inject: 'fastify-sockets, `dispatch: \'inject\'`', sails: 'Sails 1.5' }
+const NAMES: Record<Kind, string> = { raw: 'raw socket.io', control: 'raw socket.io again (control)', naive: 'naive `fastify.inject`', sockets: 'fastify-sockets', streams: 'fastify-sockets, streams adapter + recovery', inject: 'fastify-sockets, `dispatch: \'inject\'`', sails: 'Sails 1.5' }
 
 export function machine (): { line: string } {
   const require = createRequire(import.meta.url)
@@ -103,8 +103,8 @@ export function ratioTable (results: Results, spread?: Spread): string {
     return r === undefined ? '—' : `${fmt(r.min, 2)}–${fmt(r.max, 2)}x`
   }
   const runs = spread === undefined ? '' : ` | fastify-sockets / raw, ${spread.runs} run${spread.runs === 1 ? '' : 's'}`
-  lines.push(`| workload | measure | raw socket.io | fastify-sockets / raw${runs} | budget | naive \`fastify.inject\` / raw | Sails 1.5 / raw |`)
-  lines.push(`|---|---|---|---${spread === undefined ? '' : '|---'}|---|---|---|`)
+  lines.push(`| workload | measure | raw socket.io | fastify-sockets / raw${runs} | budget | control: raw / raw | naive \`fastify.inject\` / raw | Sails 1.5 / raw |`)
+  lines.push(`|---|---|---|---${spread === undefined ? '' : '|---'}|---|---|---|---|`)
   for (const w of workloads(results)) {
     const raw = find(results, w, 'raw')
     const ratio = (kind: Kind): number | undefined => {
@@ -113,7 +113,7 @@ export function ratioTable (results: Results, spread?: Spread): string {
     }
     const show = (x: number | undefined): string => x === undefined || !Number.isFinite(x) ? '—' : `${fmt(x, 2)}x`
     const ourRatio = ratio('sockets')
-    lines.push(`| ${w} | ${MEASURE[w] ?? ''} | ${raw === undefined ? '—' : `${fmt(raw.value, raw.value < 10 ? 2 : 1)} ${raw.unit.split(' ')[0]}`} | ${show(ourRatio)}${spread === undefined ? '' : ` | ${range(w, 'sockets')}`} | ${verdict(w, ourRatio)} | ${show(ratio('naive'))} | ${show(ratio('sails'))} |`)
+    lines.push(`| ${w} | ${MEASURE[w] ?? ''} | ${raw === undefined ? '—' : `${fmt(raw.value, raw.value < 10 ? 2 : 1)} ${raw.unit.split(' ')[0]}`} | ${show(ourRatio)}${spread === undefined ? '' : ` | ${range(w, 'sockets')}`} | ${verdict(w, ourRatio)} | ${show(ratio('control'))} | ${show(ratio('naive'))} | ${show(ratio('sails'))} |`)
   }
   // the zero-loss configuration against the default adapter, where both ran
   for (const w of workloads(results)) {

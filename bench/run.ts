@@ -6,13 +6,15 @@ import { scale } from './scale.js'
 import type { Kind, ServerHello } from './server.js'
 import type { RunResult, DeliveryResult } from './load.js'
 import { type Results, type Row, W, printTables, writeReport, machine } from './report.js'
-import { median, slope, sum } from './stats.js'
+import { inTurn, median, slope, sum } from './stats.js'
 
 // `npm run bench` (full, writes the table and chart of docs/benchmarks.md) or `npm run bench -- --smoke` (tiny counts, asserts
 // nothing about speed, exits non-zero only on errors). Each server runs in its own process, each load
 // generator in another; CPU figures are the server's own `process.cpuUsage()` around each measured window.
-// Servers of one workload run side by side and their windows are interleaved round by round, so noise
-// from the rest of the machine lands on all of them alike: the ratios are what count.
+// Servers of one workload run side by side and their windows are interleaved round by round (the order
+// reversed every other round, so a drift of the machine's speed lands on all of them alike): the ratios are what
+// count. Where a budget applies, a second raw socket.io process (`control`) runs too: its ratio to the first is
+// how far apart two processes of identical code land in this run, the yardstick for reading the others.
 
 const smoke = process.argv.includes('--smoke')
 const writeToReadme = !smoke && !process.argv.includes('--no-readme')
@@ -58,7 +60,7 @@ const row = (r: Row): void => { results.rows.push(r); console.log(`  ${r.workloa
 
 // ---- virtual requests: round trip and validated POST, one load process per server -----------------------
 async function requests (sails: SailsState): Promise<void> {
-  const kinds: Kind[] = ['raw', 'naive', 'sockets', 'inject', ...(sails.ok ? ['sails' as const] : [])]
+  const kinds: Kind[] = ['raw', 'control', 'naive', 'sockets', 'inject', ...(sails.ok ? ['sails' as const] : [])]
   const pairs = kinds.map((kind) => ({ kind, srv: server(kind), gen: load(kind) }))
   const hellos = await Promise.all(pairs.map((p) => p.srv.ready))
   await Promise.all(pairs.map((p) => p.gen.ready))
@@ -78,7 +80,7 @@ async function requests (sails: SailsState): Promise<void> {
     }
     if (prof) for (const p of pairs) await p.srv.call('profileStart')
     for (let round = 0; round < P.rounds; round++) {
-      for (const p of pairs) {
+      for (const p of inTurn(pairs, round)) {
         const before = await cpuOf(p.srv)
         const r = await p.gen.call<RunResult>('roundtrip', { verb: w.verb, url: w.path, data: w.data, durationMs: P.windowMs })
         const after = await cpuOf(p.srv)
@@ -124,7 +126,7 @@ async function fanOut (name: string, kinds: Kind[], nodes: (kind: Kind) => Child
   }))
   const acc = new Map<Kind, { cpu: number, count: number, ms: number, p50: number[], p99: number[] }>()
   for (let round = -1; round < P.fanRounds; round++) { // round -1 warms up
-    for (const s of setups) {
+    for (const s of inTurn(setups, round)) {
       const count = round < 0 ? Math.ceil(P.broadcasts / 5) : P.broadcasts
       const expected = count * sockets
       await s.gen.call('arm', { expected, timeoutMs: 60_000 })
@@ -154,7 +156,7 @@ async function memory (): Promise<void> {
   const name = W.memory
   const steps = 4
   console.log(`${name}: RSS slope per socket over ${steps} steps up to ${P.memSockets} sockets (after 100 warm-up sockets)`)
-  for (const kind of ['raw', 'naive', 'sockets'] as Kind[]) {
+  for (const kind of ['raw', 'control', 'naive', 'sockets'] as Kind[]) {
     const srv = server(kind, [], ['--min-semi-space-size=1', '--max-semi-space-size=1'])
     const gen = load(`${kind} memory`)
     const hello = await srv.ready
@@ -186,7 +188,7 @@ async function main (): Promise<void> {
     await requests(sails)
   }
   if (want('broadcast')) {
-    await fanOut(W.broadcast, ['raw', 'sockets'], (kind) => [server(kind)], P.fanSockets)
+    await fanOut(W.broadcast, ['raw', 'control', 'sockets'], (kind) => [server(kind)], P.fanSockets)
   }
   if (want('memory')) await memory()
   if (want('scale')) await scale({ server: (kind) => server(kind), load, stop, cpu, times: cpuOf, row, ...(prof ? { profileFile } : {}) }, P)

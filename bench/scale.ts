@@ -4,11 +4,12 @@ import type { Child } from './rpc.js'
 import type { Kind, ServerHello } from './server.js'
 import type { DeliveryResult, RunResult } from './load.js'
 import { type Row, W } from './report.js'
-import { median, slope, summarize } from './stats.js'
+import { inTurn, median, slope, summarize } from './stats.js'
 
-// Many sockets on one node: raw socket.io and fastify-sockets each hold `sockets` connected clients (spread
-// over `loads` client processes, loopback, source ports picked by the kernel), all in one room. Measured
-// side by side, steps and windows interleaved: JS heap per socket (slope over the steps), CPU per broadcast
+// Many sockets on one node: raw socket.io, a second raw socket.io (the control) and fastify-sockets each hold
+// `sockets` connected clients (spread over `loads` client processes, loopback, source ports picked by the
+// kernel), all in one room. Measured side by side, steps and windows interleaved (their order reversed every
+// other round): JS heap per socket (slope over the steps), CPU per broadcast
 // delivery and the p99 delivery latency over every client process, then the CPU of a virtual request and of a
 // join through a route, made by `reqSockets` more clients while the others stay connected.
 
@@ -51,7 +52,7 @@ export function raiseFdLimit (need: number): number {
 }
 
 export async function scale (ctx: ScaleContext, P: ScaleParams): Promise<void> {
-  const kinds: Kind[] = ['raw', 'sockets']
+  const kinds: Kind[] = ['raw', 'control', 'sockets']
   const limit = raiseFdLimit(P.scaleSockets + P.reqSockets)
   const perLoad = Math.ceil(P.scaleSockets / P.scaleLoads)
   console.log(`many sockets: ${P.scaleSockets} sockets in one room over ${P.scaleLoads} client processes per server (open-file limit ${limit}), ` +
@@ -92,7 +93,7 @@ export async function scale (ctx: ScaleContext, P: ScaleParams): Promise<void> {
     // broadcast (a backlog would pass for delivery latency). Latencies merged over the client processes.
     const acc = new Map<Kind, { cpu: number, count: number, ms: number, p50: number[], p99: number[] }>()
     for (let round = -1; round < P.scaleRounds; round++) { // round -1 warms up
-      for (const s of setups) {
+      for (const s of inTurn(setups, round)) {
         const count = round < 0 ? Math.max(1, Math.ceil(P.scaleBroadcasts / 5)) : P.scaleBroadcasts
         const latencies: number[] = []
         let delivered = 0
@@ -137,7 +138,7 @@ export async function scale (ctx: ScaleContext, P: ScaleParams): Promise<void> {
       }
       if (ctx.profileFile !== undefined) for (const s of setups) await s.srv.call('profileStart')
       for (let round = 0; round < P.rounds; round++) {
-        for (const s of setups) {
+        for (const s of inTurn(setups, round)) {
           const before = await ctx.times(s.srv)
           const r = await s.req.call<RunResult>('roundtrip', { verb: 'get', url: w.url, fresh: w.fresh, durationMs: P.windowMs })
           const after = await ctx.times(s.srv)

@@ -13,20 +13,21 @@ import { freePort } from './redis.js'
 import { liftSails } from './sails.js'
 import { ROOM, EVENT, POST_BODY_SCHEMA, POST_REPLY_SCHEMA, now, Tick } from './shapes.js'
 
-// One bench server in its own process: `raw` (socket.io 4 acking constants: the ceiling), `naive`
+// One bench server in its own process: `raw` (socket.io 4 acking constants: the ceiling), `control` (the same
+// raw server again, in a process of its own: how far two runs of identical code land apart here), `naive`
 // (Fastify + socket.io calling fastify.inject with its defaults per packet), `sockets` (this plugin) or
 // `sails` (Sails 1.5 with sails-hook-sockets, from bench/.sails: see sails.ts).
 // The driver reads this process's own CPU time over IPC before and after each workload.
 
 // streams: fastify-sockets on the Redis Streams adapter with recovery on (the zero-loss configuration)
 // inject: fastify-sockets with `dispatch: 'inject'` (virtual requests through light-my-request)
-export type Kind = 'raw' | 'naive' | 'sockets' | 'streams' | 'inject' | 'sails'
+export type Kind = 'raw' | 'control' | 'naive' | 'sockets' | 'streams' | 'inject' | 'sails'
 export interface ServerHello { port: number, pid: number, typedEvents: boolean }
 
 const kind = process.argv[2] as Kind
 const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 const redisUrl = arg('redis')
-if (!['raw', 'naive', 'sockets', 'streams', 'inject', 'sails'].includes(kind)) throw new Error(`unknown server kind '${String(kind)}'`)
+if (!['raw', 'control', 'naive', 'sockets', 'streams', 'inject', 'sails'].includes(kind)) throw new Error(`unknown server kind '${String(kind)}'`)
 
 // fastify-sockets broadcasts a typed event, validated once per broadcast (the plugin's default).
 const typedEvents = { events: { [EVENT]: Tick } }
@@ -60,7 +61,7 @@ let sailsBroadcast: ((room: string, event: string, payload: unknown) => void) | 
 // rooms named `side-…` are joined by `GET /side/:room` (a fresh room per request); `leaveSide` empties them
 const SIDE = 'side-'
 
-if (kind === 'raw') {
+if (kind === 'raw' || kind === 'control') {
   const http = createServer()
   io = new Server(http, socketio)
   const helloAck = json(HELLO)

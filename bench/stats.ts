@@ -17,3 +17,8 @@ export function slope (points: Array<[number, number]>): number {
 }
 export function sum (values: number[]): number { return values.reduce((a, b) => a + b, 0) }
 export function median (values: number[]): number { const s = [...values].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] ?? NaN }
+
+/** The servers of a workload in the order they run in `round`: reversed every other round, so a steady drift of the machine's speed favours none of them. */
+export function inTurn<T> (list: readonly T[], round: number): readonly T[] {
+  return round % 2 === 0 ? list : [...list].reverse()
+}
