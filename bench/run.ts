@@ -51,7 +51,7 @@ async function stop (...list: Array<Child<unknown>>): Promise<void> {
 }
 const url = (hello: ServerHello): string => `http://127.0.0.1:${hello.port}`
 // server CPU time in µs (user + system); `system` alone is logged for the request workloads
-interface Cpu { user: number, system: number }
+interface Cpu { user: number, system: number, full: number, pauseMs: number }
 const cpuOf = (child: Child<unknown>): Promise<Cpu> => child.call<Cpu>('cpu')
 const cpu = async (child: Child<unknown>): Promise<number> => { const { user, system } = await cpuOf(child); return user + system }
 
