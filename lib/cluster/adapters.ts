@@ -3,6 +3,8 @@ import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter'
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter'
 import type { AdapterKind, ResolvedClusterOptions } from './options.js'
 import { StreamPublisher } from './stream-publisher.js'
+import { compareIds } from './stream-progress.js'
+import { alignReplay, type StreamEntry } from './session-replay.js'
 
 // The socket.io adapter a cluster runs on, built in this one place, and guarded: Redis is a trust
 // boundary, and the adapters trust what arrives on their channels. In @socket.io/redis-adapter 8.3.0 a
@@ -74,8 +76,14 @@ const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
     handlers: [{ name: 'onRawMessage', channel: 1, message: 0, decoded: ['onMessage', 'onResponse'] }]
   },
   streams: {
-    create: (pub, _sub, opts, link) => {
-      const make = createStreamsAdapter(adopting(pub, link, streamName(opts)), {
+    create: (pub, _sub, opts, outer) => {
+      // where this node's reader is (session-replay.ts): the last entry it handed over, or where it started
+      let readTo: string | undefined
+      const link: AdapterLink = { ...outer, seen: (id) => { if (readTo === undefined || compareIds(id, readTo) > 0) readTo = id; outer.seen(id) } }
+      const stream = streamName(opts)
+      const range = async (start: string, end: string): Promise<StreamEntry[]> =>
+        await (pub as { xRange: (key: string, start: string, end: string) => Promise<StreamEntry[]> }).xRange(stream, nextId(start), end)
+      const make = createStreamsAdapter(adopting(pub, link, stream), {
         streamName: streamName(opts),
         channelPrefix: opts.key,
         sessionKeyPrefix: `${opts.key}#session#`,
@@ -90,6 +98,21 @@ const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
         // seen once handled: the entry's broadcast is delivered (synchronously) before a change waiting on it applies
         adapter.onRawMessage = function reading (this: unknown, raw: unknown, offset: unknown): unknown {
           try { return onRawMessage.call(this, raw, offset) } finally { if (typeof offset === 'string') link.seen(offset) }
+        }
+        const restoreSession = adapter.restoreSession as (pid: string, offset: string) => Promise<{ rooms: string[], missedPackets: unknown[][] }>
+        const decode = (adapter.constructor as unknown as { decode: (message: Record<string, string>) => { data?: { packet?: { data?: unknown[] }, opts?: { rooms?: string[], except?: string[] } } } }).decode
+        const name = (nsp as { name: string }).name
+        adapter.restoreSession = async function restoring (this: unknown, pid: string, offset: string) {
+          const session = await restoreSession.call(this, pid, offset)
+          return await alignReplay(session, offset, {
+            range,
+            readTo: () => readTo,
+            broadcastOf: (entry) => {
+              if (entry.message.nsp !== name || entry.message.type !== '3') return undefined
+              const { packet, opts: options } = decode(entry.message).data ?? {}
+              return { data: packet?.data ?? [], rooms: options?.rooms ?? [], except: options?.except ?? [] }
+            }
+          })
         }
         return adapter
       }
@@ -120,6 +143,12 @@ function publishingThrough (adapter: Record<string, unknown>, publisher: StreamP
     return await publisher.publish(encode.call(this, message))
   }
   return adapter
+}
+
+// The id right after a stream id: XRANGE's start is inclusive, and '(' (exclusive) needs Redis 6.2.
+function nextId (id: string): string {
+  const [ms = '0', seq = '0'] = id.split('-')
+  return `${ms}-${(BigInt(seq) + 1n).toString()}`
 }
 
 /** The Redis stream the streams adapter writes broadcasts to (one per cluster key). */
