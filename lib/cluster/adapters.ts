@@ -79,7 +79,22 @@ const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
     create: (pub, _sub, opts, outer) => {
       // where this node's reader is (session-replay.ts): the last entry it handed over, or where it started
       let readTo: string | undefined
-      const link: AdapterLink = { ...outer, seen: (id) => { if (readTo === undefined || compareIds(id, readTo) > 0) readTo = id; outer.seen(id) } }
+      let onStart: (() => void) | undefined
+      const started = new Promise<void>((resolve) => { onStart = resolve })
+      const link: AdapterLink = {
+        ...outer,
+        seen: (id) => {
+          if (readTo === undefined) onStart?.()
+          if (readTo === undefined || compareIds(id, readTo) > 0) readTo = id
+          outer.seen(id)
+        }
+      }
+      // a client may reconnect to a node that has just started: give its reader up to the cluster timeout
+      const readerStarted = async (): Promise<void> => {
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([started, new Promise<void>((resolve) => { timer = setTimeout(resolve, opts.timeout).unref() })])
+        clearTimeout(timer)
+      }
       const stream = streamName(opts)
       const range = async (start: string, end: string): Promise<StreamEntry[]> =>
         await (pub as { xRange: (key: string, start: string, end: string) => Promise<StreamEntry[]> }).xRange(stream, nextId(start), end)
@@ -104,6 +119,7 @@ const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
         const name = (nsp as { name: string }).name
         adapter.restoreSession = async function restoring (this: unknown, pid: string, offset: string) {
           const session = await restoreSession.call(this, pid, offset)
+          if (readTo === undefined) await readerStarted()
           return await alignReplay(session, offset, {
             range,
             readTo: () => readTo,
