@@ -3,7 +3,6 @@ import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter'
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter'
 import type { AdapterKind, ResolvedClusterOptions } from './options.js'
 import { StreamPublisher } from './stream-publisher.js'
-import { compareIds } from './stream-progress.js'
 import { alignReplay, type StreamEntry } from './session-replay.js'
 
 // The socket.io adapter a cluster runs on, built in this one place, and guarded: Redis is a trust
@@ -57,6 +56,9 @@ export interface AdapterLink {
   /** 'streams': the publisher of this node's entries, and each entry id its reader hands over. */
   readonly publisher: (publisher: StreamPublisher) => void
   readonly seen: (id: string) => void
+  /** 'streams': how far the reader has read (stream-progress.ts); `reached('0-0', ms)` waits for it to start. */
+  readonly position: () => string | undefined
+  readonly reached: (id: string, ms: number) => Promise<void>
 }
 
 interface AdapterSpec {
@@ -76,25 +78,7 @@ const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
     handlers: [{ name: 'onRawMessage', channel: 1, message: 0, decoded: ['onMessage', 'onResponse'] }]
   },
   streams: {
-    create: (pub, _sub, opts, outer) => {
-      // where this node's reader is (session-replay.ts): the last entry it handed over, or where it started
-      let readTo: string | undefined
-      let onStart: (() => void) | undefined
-      const started = new Promise<void>((resolve) => { onStart = resolve })
-      const link: AdapterLink = {
-        ...outer,
-        seen: (id) => {
-          if (readTo === undefined) onStart?.()
-          if (readTo === undefined || compareIds(id, readTo) > 0) readTo = id
-          outer.seen(id)
-        }
-      }
-      // a client may reconnect to a node that has just started: give its reader up to the cluster timeout
-      const readerStarted = async (): Promise<void> => {
-        let timer: NodeJS.Timeout | undefined
-        await Promise.race([started, new Promise<void>((resolve) => { timer = setTimeout(resolve, opts.timeout).unref() })])
-        clearTimeout(timer)
-      }
+    create: (pub, _sub, opts, link) => {
       const stream = streamName(opts)
       const range = async (start: string, end: string): Promise<StreamEntry[]> =>
         await (pub as { xRange: (key: string, start: string, end: string) => Promise<StreamEntry[]> }).xRange(stream, nextId(start), end)
@@ -119,10 +103,11 @@ const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
         const name = (nsp as { name: string }).name
         adapter.restoreSession = async function restoring (this: unknown, pid: string, offset: string) {
           const session = await restoreSession.call(this, pid, offset)
-          if (readTo === undefined) await readerStarted()
+          // a client may reconnect to a node that has just started: its reader gets up to the cluster timeout
+          if (link.position() === undefined) await link.reached('0-0', opts.timeout)
           return await alignReplay(session, offset, {
             range,
-            readTo: () => readTo,
+            readTo: link.position,
             broadcastOf: (entry) => {
               if (entry.message.nsp !== name || entry.message.type !== '3') return undefined
               const { packet, opts: options } = decode(entry.message).data ?? {}

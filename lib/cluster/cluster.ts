@@ -150,7 +150,9 @@ export class Cluster implements ClusterHealth {
       drop: events.drop,
       error: events.error,
       publisher: (publisher) => { this.#written = async () => await publisher.written() },
-      seen: (id) => { this.#progress.seen(id) }
+      seen: (id) => { this.#progress.seen(id) },
+      position: () => this.#progress.position,
+      reached: async (id, ms) => { await this.#progress.reached(id, ms) }
     })
   }
 

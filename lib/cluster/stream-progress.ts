@@ -19,6 +19,11 @@ export class StreamProgress {
   #seen: string | undefined
   readonly #waiting = new Set<{ id: string, resolve: () => void }>()
 
+  /** The last entry the reader handed over, or where it started; undefined until it has started. */
+  get position (): string | undefined {
+    return this.#seen
+  }
+
   /** The reader handed over entry `id` (entries come in stream order). */
   seen (id: string): void {
     if (this.#seen !== undefined && compareIds(id, this.#seen) <= 0) return

@@ -25,3 +25,13 @@ t.test('reached() resolves once the reader read that far, or at its bound', asyn
   await progress.reached('99-0', 1)
   t.pass('an id never read: applied at the bound')
 })
+
+t.test('position: undefined until the reader starts, then the furthest entry handed over', async (t) => {
+  const progress = new StreamProgress()
+  t.equal(progress.position, undefined)
+  const started = progress.reached('0-0', 60_000)
+  progress.seen('3-1')
+  await started
+  progress.seen('2-0')
+  t.equal(progress.position, '3-1')
+})
