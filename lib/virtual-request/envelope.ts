@@ -1,6 +1,7 @@
 import { LIMITS } from '../common/limits.js'
 import { isPlainObject } from '../common/values.js'
 import { mergeRequestHeaders } from './headers.js'
+import { arrayFrameSize, objectFrameSize, scalarSize, stringSize } from './json-size.js'
 
 // Turns an untrusted sails.io.js request envelope `{ method, url, headers, data }` into the parts
 // of a Fastify request, or a reason to refuse it. Pure functions: no Fastify, no socket.io.
@@ -14,6 +15,11 @@ const METHODS = Object.fromEntries(VERBS.map((verb) => [verb, verb.toUpperCase()
 // eslint-disable-next-line no-control-regex
 const CTL = /[\u0000-\u001f\u007f]/
 
+// The JSON text size of what the walk has visited so far, when it is `measuring`; NaN once it met something
+// JSON.stringify would not write as it is. (One walk at a time: it is synchronous.)
+let bytes = 0
+let measuring = false
+
 /**
  * Finds a key that could poison a prototype (`__proto__` anywhere; `constructor` holding an object,
  * the `constructor.prototype` form Fastify's JSON parser refuses too), or nesting past the limit.
@@ -21,7 +27,36 @@ const CTL = /[\u0000-\u001f\u007f]/
  * unparsed holds what parsing its JSON gives.
  */
 export function findUnsafeKey (root: unknown): string | undefined {
-  return root !== null && typeof root === 'object' ? unsafeIn(root, 0) : undefined
+  return walk(root, 0, false)
+}
+
+/** What checking a parsed value found: a reason to refuse it, and the UTF-8 byte length of its JSON text. */
+export interface JsonCheck {
+  problem: string | undefined
+  /** `Buffer.byteLength(JSON.stringify(value))`, counted on the walk; undefined when the value is not plain JSON data. */
+  bytes: number | undefined
+}
+
+/** findUnsafeKey of a value found `depth` levels down, and the size of its JSON text counted on the same walk (json-size.ts). */
+export function checkJson (root: unknown, depth: number): JsonCheck {
+  const problem = walk(root, depth, true)
+  return { problem, bytes: problem === undefined && !Number.isNaN(bytes) ? bytes : undefined }
+}
+
+// findUnsafeKey's walk from `depth` down; `measure`: leaving the size of the JSON text in `bytes`
+function walk (root: unknown, depth: number, measure: boolean): string | undefined {
+  measuring = measure
+  bytes = 0
+  if (root !== null && typeof root === 'object') return unsafeIn(root, depth)
+  if (measure) bytes = scalarSize(root)
+  return undefined
+}
+
+// The rule for one member of an object, wherever it is.
+function unsafeMember (key: string, value: unknown): string | undefined {
+  if (key === '__proto__') return "a '__proto__' key"
+  if (key === 'constructor' && value !== null && typeof value === 'object') return "a 'constructor' object key"
+  return undefined
 }
 
 // Recursive, and so allocating nothing but each object's key list: the depth limit bounds the recursion at
@@ -32,23 +67,33 @@ function unsafeIn (node: object, depth: number): string | undefined {
   // byte by byte (then stringifying it) would cost ~50x a string of the same size
   if (ArrayBuffer.isView(node) || node instanceof ArrayBuffer) return 'binary data (send JSON)'
   if (Array.isArray(node)) {
+    if (measuring) bytes += arrayFrameSize(node)
     for (let i = 0; i < node.length; i++) {
       const item: unknown = node[i]
       if (item !== null && typeof item === 'object') {
         const found = unsafeIn(item, depth + 1)
         if (found !== undefined) return found
-      } else if (item === 0 && Object.is(item, -0)) node[i] = 0
+      } else {
+        if (item === 0 && Object.is(item, -0)) node[i] = 0
+        if (measuring) bytes += scalarSize(item)
+      }
     }
     return undefined
   }
-  for (const key of Object.keys(node)) {
+  const keys = Object.keys(node)
+  if (measuring) bytes += objectFrameSize(node, keys.length)
+  for (const key of keys) {
     const value = (node as Record<string, unknown>)[key]
-    if (key === '__proto__') return "a '__proto__' key"
-    if (key === 'constructor' && value !== null && typeof value === 'object') return "a 'constructor' object key"
+    const unsafe = unsafeMember(key, value)
+    if (unsafe !== undefined) return unsafe
+    if (measuring) bytes += stringSize(key)
     if (value !== null && typeof value === 'object') {
       const found = unsafeIn(value, depth + 1)
       if (found !== undefined) return found
-    } else if (value === 0 && Object.is(value, -0)) (node as Record<string, unknown>)[key] = 0
+    } else {
+      if (value === 0 && Object.is(value, -0)) (node as Record<string, unknown>)[key] = 0
+      if (measuring) bytes += scalarSize(value)
+    }
   }
   return undefined
 }
@@ -58,10 +103,12 @@ export interface RequestParts {
   method: Uppercase<Verb>
   url: string
   headers: Record<string, string>
-  /** JSON text of the body, for verbs that carry one and only when `data` was given. */
+  /** JSON text of the body, for verbs that carry one and only when `data` was given; undefined while `bytes` stands for it. */
   payload: string | undefined
-  /** The value `payload` is the JSON text of (`data` as socket.io parsed it, checked above): see json-handoff.ts. */
+  /** The value the body is the JSON text of (`data` as socket.io parsed it, checked above): see json-handoff.ts. */
   parsed: unknown
+  /** With `parsed` and no `payload`: the UTF-8 byte length of `JSON.stringify(parsed)`, the text not made yet. */
+  bytes: number | undefined
 }
 
 export type ParseResult = { ok: true, parts: RequestParts } | { ok: false, reason: string }
@@ -108,8 +155,13 @@ function appendQuery (url: string, data: Record<string, unknown>): string | { re
 export function parseEnvelope (verb: Verb, envelope: unknown, base: Record<string, string>, handshakeHasCookie: boolean,
   replaceable: ReadonlySet<string>): ParseResult {
   if (!isPlainObject(envelope)) return fail('the request must be an object { method, url, headers, data }')
-  const unsafe = findUnsafeKey(envelope)
-  if (unsafe !== undefined) return fail(`the request holds ${unsafe}`)
+  // the envelope's members by the rules of every object; its data walked on its own, to be measured too
+  let body: JsonCheck | undefined
+  for (const key of Object.keys(envelope)) {
+    const value = envelope[key]
+    const unsafe = unsafeMember(key, value) ?? (key === 'data' ? (body = checkJson(value, 1)).problem : walk(value, 1, false))
+    if (unsafe !== undefined) return fail(`the request holds ${unsafe}`)
+  }
 
   const method = envelope.method
   if (method !== undefined && method !== verb && (typeof method !== 'string' || method.toLowerCase() !== verb)) {
@@ -130,7 +182,6 @@ export function parseEnvelope (verb: Verb, envelope: unknown, base: Record<strin
   }
 
   const data = envelope.data
-  let payload: string | undefined
   if (verb === 'get' || verb === 'head') {
     if (data !== undefined && data !== null) {
       if (!isPlainObject(data)) return fail(`data of a ${verb} must be an object of query parameters`)
@@ -139,11 +190,15 @@ export function parseEnvelope (verb: Verb, envelope: unknown, base: Record<strin
       url = merged
     }
   } else if (data !== undefined) {
-    payload = JSON.stringify(data)
+    // the text is made when the body is read, if ever (json-size.ts); what the walk could not measure now
+    const size = body?.bytes
     headers['content-type'] = 'application/json'
+    // data JSON.parse could not have made (another socket.io parser's) goes as text, and is parsed as HTTP's would be
+    if (size === undefined) return { ok: true, parts: { method: METHODS[verb], url, headers, payload: JSON.stringify(data), parsed: undefined, bytes: undefined } }
+    return { ok: true, parts: { method: METHODS[verb], url, headers, payload: undefined, parsed: data, bytes: size } }
   }
 
-  return { ok: true, parts: { method: METHODS[verb], url, headers, payload, parsed: payload === undefined ? undefined : data } }
+  return { ok: true, parts: { method: METHODS[verb], url, headers, payload: undefined, parsed: undefined, bytes: undefined } }
 }
 
 const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]*)?$/

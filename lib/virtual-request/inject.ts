@@ -47,7 +47,7 @@ export function injectDispatcher (routing: () => Routing): Dispatcher {
       method: input.method as 'GET',
       url: input.url,
       headers,
-      ...(input.payload === undefined ? {} : { payload: input.payload }),
+      ...(input.payload !== undefined ? { payload: input.payload } : input.bytes !== undefined ? { payload: JSON.stringify(input.parsed) } : {}),
       remoteAddress: connection.remoteAddress,
       // the envelope was checked already; light-my-request's own option schema would cost more than the request
       validate: false

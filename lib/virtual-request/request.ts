@@ -10,10 +10,12 @@ export interface DispatchInput {
   url: string
   /** Lower-case names, in a plain object built for this one request: the request takes it over. */
   headers: Record<string, string>
-  /** JSON text of the body, if any. */
+  /** JSON text of the body, if any; undefined also while `bytes` stands for it. */
   payload: string | undefined
-  /** The value `payload` is the JSON text of, when the caller has it already parsed. */
+  /** The value the body is the JSON text of, when the caller has it already parsed. */
   parsed?: unknown
+  /** With `parsed` and no `payload`: the UTF-8 byte length of `JSON.stringify(parsed)`, made when the body is read. */
+  bytes?: number | undefined
 }
 
 /**
@@ -66,7 +68,8 @@ export class VirtualIncoming extends Readable {
   aborted = false
   complete = true
   readonly [kSocketContext]: unknown
-  // the JSON text of the body until it is read (as bytes) or handed over parsed
+  // the body until it is read (as bytes) or handed over parsed: its JSON text, or the value it is made from
+  #unread = false
   #body: string | undefined
   #parsed: unknown
 
@@ -78,9 +81,14 @@ export class VirtualIncoming extends Readable {
     this.socket = connection
     const headers = input.headers
     if (input.payload !== undefined) {
+      this.#unread = true
       this.#body = input.payload
       this.#parsed = input.parsed
       headers['content-length'] = String(Buffer.byteLength(input.payload))
+    } else if (input.bytes !== undefined) {
+      this.#unread = true
+      this.#parsed = input.parsed
+      headers['content-length'] = String(input.bytes)
     }
     this.headers = headers
   }
@@ -118,21 +126,22 @@ export class VirtualIncoming extends Readable {
    * Whether the body can still be handed over parsed: it has a parsed value and nobody read the stream.
    * (json-handoff.ts; the value is JSON data, so `undefined` means none.)
    */
-  get hasParsedBody (): boolean { return this.#body !== undefined && this.#parsed !== undefined }
+  get hasParsedBody (): boolean { return this.#unread && this.#parsed !== undefined }
 
   /** The body, parsed; the stream then ends empty, as an HTTP request's does once Fastify parsed its body. */
   takeParsedBody (): unknown {
     const parsed = this.#parsed
+    this.#unread = false
     this.#body = undefined
     this.#parsed = undefined
     return parsed
   }
 
   override _read (): void {
-    const body = this.#body
+    if (this.#unread) this.push(Buffer.from(this.#body ?? JSON.stringify(this.#parsed), 'utf8'))
+    this.#unread = false
     this.#body = undefined
     this.#parsed = undefined
-    if (body !== undefined) this.push(Buffer.from(body, 'utf8'))
     this.push(null)
   }
 

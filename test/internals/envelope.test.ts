@@ -22,20 +22,26 @@ t.test('the seven verbs sails.io.js sends', async (t) => {
 
 t.test('a valid envelope becomes request parts', async (t) => {
   t.same(parts(parseEnvelope('get', { method: 'get', url: '/user', headers: {} }, BASE, false, NONE)),
-    { method: 'GET', url: '/user', headers: { ...BASE }, payload: undefined }, 'a GET: upper-case method, base headers, no body')
+    { method: 'GET', url: '/user', headers: { ...BASE }, payload: undefined, parsed: undefined, bytes: undefined }, 'a GET: upper-case method, base headers, no body')
   t.same(parts(parseEnvelope('get', { url: '/user' }, BASE, false, NONE)).method, 'GET', 'method may be left out: the event names it')
   t.same(parts(parseEnvelope('delete', { method: 'DELETE', url: '/user/1' }, BASE, false, NONE)).method, 'DELETE', 'method in any case, when it matches the event')
   for (const verb of VERBS) {
     t.equal(parts(parseEnvelope(verb, { method: verb, url: '/x' }, BASE, false, NONE)).method, verb.toUpperCase(), `${verb} is accepted`)
   }
   const post = parts(parseEnvelope('post', { method: 'post', url: '/user', data: { name: 'ada', tags: [1, 2] } }, BASE, false, NONE))
-  t.equal(post.payload, '{"name":"ada","tags":[1,2]}', 'the data of a POST is its JSON body')
+  t.same(post.parsed, { name: 'ada', tags: [1, 2] }, 'the data of a POST is its body')
+  t.equal(post.bytes, Buffer.byteLength('{"name":"ada","tags":[1,2]}'), 'measured as the JSON text it stands for')
+  t.equal(post.payload, undefined, 'whose text is not made until the body is read')
   t.equal(post.headers['content-type'], 'application/json', 'with a JSON content type')
   const empty = parts(parseEnvelope('post', { method: 'post', url: '/user' }, BASE, false, NONE))
-  t.equal(empty.payload, undefined, 'no data, no body')
+  t.same([empty.payload, empty.parsed, empty.bytes], [undefined, undefined, undefined], 'no data, no body')
+  const dated = parts(parseEnvelope('post', { url: '/d', data: { at: new Date(0) } }, BASE, false, NONE))
+  t.same([dated.payload, dated.parsed, dated.bytes], ['{"at":"1970-01-01T00:00:00.000Z"}', undefined, undefined],
+    'data JSON.parse could not have made (a parser other than socket.io\'s) goes as its JSON text, to be parsed as over HTTP')
   t.equal(empty.headers['content-type'], undefined, 'and no content type')
   for (const verb of ['put', 'patch', 'delete', 'options'] as const) {
-    t.equal(parts(parseEnvelope(verb, { url: '/b', data: [1] }, BASE, false, NONE)).payload, '[1]', `${verb} carries its data as a body`)
+    const body = parts(parseEnvelope(verb, { url: '/b', data: [1] }, BASE, false, NONE))
+    t.same([body.parsed, body.bytes], [[1], 3], `${verb} carries its data as a body`)
   }
 })
 
