@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import type * as Parser from 'socket.io-parser'
 import type { JWR } from './jwr.js'
+import { writtenAsIs } from './json-size.js'
 
 // socket.io's packet encoder, but a JWR whose body is JSON text the answer already holds is written by
 // splicing that text into the ack packet: the bytes on the wire are the JSON of the same value, and the
@@ -17,11 +18,8 @@ export const kJsonText: unique symbol = Symbol('fastify-sockets.jsonText')
 /** A JWR that may carry the JSON text of its body (invisible to JSON.stringify and to socket.io). */
 export type SplicedJwr = JWR & { [kJsonText]?: string }
 
-// Printable ASCII but `"` and `\`: a string of these is its own JSON text between quotes.
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
-
 function quoted (value: string): string {
-  return PLAIN.test(value) ? '"' + value + '"' : JSON.stringify(value)
+  return writtenAsIs(value) ? '"' + value + '"' : JSON.stringify(value)
 }
 
 // JSON.stringify(headers), about twice as fast on Node 20 for the few plain strings an answer has. The names

@@ -14,9 +14,9 @@ export type { DispatchOutput, DispatchDone } from './response.js'
 // Buffer copies and a result object with cookie parsing; about 40 µs of CPU per request where this
 // pair costs about 4, and 162 µs against raw socket.io's 31 for the whole round trip where it is now ~45.
 // Repeated work left, the price of running Fastify's real parsers and serializers: a JSON body is
-// stringified (for its content-length and for any parser but Fastify's default, see json-handoff.ts), and
-// the answer serialised by Fastify is parsed once for the JWR (its text then spliced into the ack,
-// ack-encoder.ts). `dispatch: 'inject'` (inject.ts) runs light-my-request instead, for apps that need a real
+// stringified again for any parser but Fastify's default (json-handoff.ts; for the others its size is counted
+// without making the text, json-size.ts), and the answer serialised by Fastify is parsed once for the JWR (its
+// text then spliced into the ack, ack-encoder.ts). `dispatch: 'inject'` (inject.ts) runs light-my-request instead, for apps that need a real
 // ServerResponse (what this pair does not emulate is listed in not-emulated.ts).
 
 /** What `fastify.routing` takes. */

@@ -3,9 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { VirtualIncoming } from './request.js'
 
 // A virtual request's JSON body arrives parsed (socket.io parsed the packet). Over HTTP Fastify would read
-// the JSON text from the stream and parse it; here the plugin stringifies the data (the route sees the
-// content-length HTTP would declare) and, where Fastify's own JSON parser would run, hands the parsed value
-// over instead of having it parsed a second time: `JSON.parse(JSON.stringify(data))` is `data` for a tree
+// the JSON text from the stream and parse it; here the plugin measures the data's JSON text (the route sees
+// the content-length HTTP would declare; json-size.ts) and, where Fastify's own JSON parser would run, hands the
+// parsed value over, the text never made: `JSON.parse(JSON.stringify(data))` is `data` for a tree
 // socket.io's JSON.parse built and envelope.ts checked (no `__proto__` or `constructor` object key, which
 // the poisoning options act on; no binary; -0 made 0). The POST bench: the parse, the body stream, its
 // Buffer and Fastify's AsyncResource were ~5 µs of a 1 KB body's request.

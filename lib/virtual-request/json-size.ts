@@ -12,6 +12,11 @@
 // Printable ASCII but `"` and `\`: one byte each, written as is (the common case, tested natively).
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
 
+/** Whether JSON.stringify writes `s` as it is between its quotes, one byte a character: printable ASCII but `"` and `\`. */
+export function writtenAsIs (s: string): boolean {
+  return PLAIN.test(s)
+}
+
 /** A string as JSON.stringify writes it: quotes, escapes, \uXXXX for a lone surrogate, the rest in UTF-8. */
 export function stringSize (s: string): number {
   if (PLAIN.test(s)) return s.length + 2
