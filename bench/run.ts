@@ -51,7 +51,7 @@ async function stop (...list: Array<Child<unknown>>): Promise<void> {
 }
 const url = (hello: ServerHello): string => `http://127.0.0.1:${hello.port}`
 // server CPU time in µs (user + system); `system` alone is logged for the request workloads
-interface Cpu { user: number, system: number, full: number, pauseMs: number }
+interface Cpu { user: number, system: number, full: number, pauseMs: number, faults: number, switches: number }
 const cpuOf = (child: Child<unknown>): Promise<Cpu> => child.call<Cpu>('cpu')
 const cpu = async (child: Child<unknown>): Promise<number> => { const { user, system } = await cpuOf(child); return user + system }
 
@@ -73,10 +73,10 @@ async function requests (sails: SailsState): Promise<void> {
   for (const w of workloads) {
     if (!w.on) continue
     console.log(`${w.name}: ${P.reqSockets} sockets, ${P.rounds} x ${P.windowMs} ms windows per server`)
-    const acc = new Map<Kind, { cpu: number, sys: number, count: number, ms: number, p50: number[], p99: number[] }>()
+    const acc = new Map<Kind, { cpu: number, sys: number, faults: number, switches: number, count: number, ms: number, p50: number[], p99: number[] }>()
     for (const p of pairs) {
       await p.gen.call('roundtrip', { verb: w.verb, url: w.path, data: w.data, durationMs: P.warmupMs })
-      acc.set(p.kind, { cpu: 0, sys: 0, count: 0, ms: 0, p50: [], p99: [] })
+      acc.set(p.kind, { cpu: 0, sys: 0, faults: 0, switches: 0, count: 0, ms: 0, p50: [], p99: [] })
     }
     if (prof) for (const p of pairs) await p.srv.call('profileStart')
     for (let round = 0; round < P.rounds; round++) {
@@ -85,12 +85,12 @@ async function requests (sails: SailsState): Promise<void> {
         const r = await p.gen.call<RunResult>('roundtrip', { verb: w.verb, url: w.path, data: w.data, durationMs: P.windowMs })
         const after = await cpuOf(p.srv)
         const a = acc.get(p.kind)!
-        a.cpu += after.user + after.system - before.user - before.system; a.sys += after.system - before.system; a.count += r.count; a.ms += r.elapsedMs; a.p50.push(r.latency.p50); a.p99.push(r.latency.p99)
+        a.cpu += after.user + after.system - before.user - before.system; a.sys += after.system - before.system; a.faults += after.faults - before.faults; a.switches += after.switches - before.switches; a.count += r.count; a.ms += r.elapsedMs; a.p50.push(r.latency.p50); a.p99.push(r.latency.p99)
       }
     }
     if (prof) for (const p of pairs) console.log(`  profile: ${await p.srv.call<string>('profileStop', { file: profileFile(w.name, p.kind) })}`)
     for (const [kind, a] of acc) {
-      console.log(`  ${kind}: ${(a.sys / a.count).toFixed(1)} µs of it in the kernel`)
+      console.log(`  ${kind}: ${(a.sys / a.count).toFixed(1)} µs of it in the kernel; ${(a.faults / a.count).toFixed(3)} page faults and ${(a.switches / a.count).toFixed(3)} context switches a request`)
       row({ workload: w.name, kind, value: a.cpu / a.count, unit: 'µs CPU/request', throughput: a.count / (a.ms / 1000), p50: median(a.p50), p99: median(a.p99) })
     }
   }

@@ -28,8 +28,8 @@ export interface ScaleContext {
   load: (name: string) => Child<{ pid: number }>
   stop: (...list: Array<Child<unknown>>) => Promise<void>
   cpu: (child: Child<unknown>) => Promise<number>
-  /** CPU time of a child so far (µs), user and kernel apart, and its collections so far (full ones apart). */
-  times: (child: Child<unknown>) => Promise<{ user: number, system: number, full: number, pauseMs: number }>
+  /** CPU time of a child so far (µs), user and kernel apart, its collections so far (full ones apart), its minor page faults and context switches. */
+  times: (child: Child<unknown>) => Promise<{ user: number, system: number, full: number, pauseMs: number, faults: number, switches: number }>
   row: (r: Row) => void
   /** With --prof: where a server's CPU profile of a workload's measured windows goes. */
   profileFile?: (workload: string, kind: Kind) => string
@@ -130,11 +130,11 @@ export async function scale (ctx: ScaleContext, P: ScaleParams): Promise<void> {
       { name: W.scaleJoin, url: '/side', fresh: true }
     ]
     for (const w of workloads) {
-      const totals = new Map<Kind, { cpu: number, sys: number, full: number, pauseMs: number, count: number, ms: number, p50: number[], p99: number[] }>()
+      const totals = new Map<Kind, { cpu: number, sys: number, full: number, pauseMs: number, faults: number, switches: number, count: number, ms: number, p50: number[], p99: number[] }>()
       for (const s of setups) {
         await s.req.call<RunResult>('roundtrip', { verb: 'get', url: w.url, fresh: w.fresh, durationMs: P.warmupMs })
         await s.srv.call('leaveSide')
-        totals.set(s.kind, { cpu: 0, sys: 0, full: 0, pauseMs: 0, count: 0, ms: 0, p50: [], p99: [] })
+        totals.set(s.kind, { cpu: 0, sys: 0, full: 0, pauseMs: 0, faults: 0, switches: 0, count: 0, ms: 0, p50: [], p99: [] })
       }
       if (ctx.profileFile !== undefined) for (const s of setups) await s.srv.call('profileStart')
       for (let round = 0; round < P.rounds; round++) {
@@ -144,14 +144,14 @@ export async function scale (ctx: ScaleContext, P: ScaleParams): Promise<void> {
           const after = await ctx.times(s.srv)
           await s.srv.call('leaveSide') // outside the window: the rooms joined in it are left again
           const t = totals.get(s.kind)!
-          t.cpu += after.user + after.system - before.user - before.system; t.sys += after.system - before.system; t.full += after.full - before.full; t.pauseMs += after.pauseMs - before.pauseMs; t.count += r.count; t.ms += r.elapsedMs; t.p50.push(r.latency.p50); t.p99.push(r.latency.p99)
+          t.cpu += after.user + after.system - before.user - before.system; t.sys += after.system - before.system; t.full += after.full - before.full; t.pauseMs += after.pauseMs - before.pauseMs; t.faults += after.faults - before.faults; t.switches += after.switches - before.switches; t.count += r.count; t.ms += r.elapsedMs; t.p50.push(r.latency.p50); t.p99.push(r.latency.p99)
         }
       }
       if (ctx.profileFile !== undefined) {
         for (const s of setups) console.log(`  profile: ${await s.srv.call<string>('profileStop', { file: ctx.profileFile(w.name, s.kind) })}`)
       }
       for (const [kind, t] of totals) {
-        console.log(`  ${w.name} · ${kind}: ${(t.sys / t.count).toFixed(1)} µs of it in the kernel; ${t.full} full collection${t.full === 1 ? '' : 's'} in the windows, GC pauses ${(1000 * t.pauseMs / t.count).toFixed(2)} µs a request`)
+        console.log(`  ${w.name} · ${kind}: ${(t.sys / t.count).toFixed(1)} µs of it in the kernel; ${t.full} full collection${t.full === 1 ? '' : 's'} in the windows, GC pauses ${(1000 * t.pauseMs / t.count).toFixed(2)} µs, ${(t.faults / t.count).toFixed(3)} page faults and ${(t.switches / t.count).toFixed(3)} context switches a request`)
         ctx.row({ workload: w.name, kind, value: t.cpu / t.count, unit: 'µs CPU/request', throughput: t.count / (t.ms / 1000), p50: median(t.p50), p99: median(t.p99) })
       }
     }

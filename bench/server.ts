@@ -146,7 +146,11 @@ new PerformanceObserver((list) => {
 const gc = (globalThis as { gc?: () => void }).gc
 
 serve({
-  cpu: () => ({ ...process.cpuUsage(), ...collections }),
+  // CPU time, collections, and what the kernel did for the process: minor page faults and context switches
+  cpu: () => {
+    const usage = process.resourceUsage()
+    return { ...process.cpuUsage(), ...collections, faults: usage.minorPageFault, switches: usage.voluntaryContextSwitches + usage.involuntaryContextSwitches }
+  },
   // RSS after the heap settled: three full collections a little apart
   mem: async () => {
     for (let i = 0; i < 3; i++) {
