@@ -150,3 +150,33 @@ t.test('an app\'s own socket.io parser is kept, and answers still arrive', async
   t.same((jwr.body as Record<string, unknown>).body, { a: 1 })
   t.ok(CountingEncoder.count > 0, 'its encoder wrote the packets')
 })
+
+t.test('data an app\'s socket.io parser made that JSON could not carry goes as its JSON text, as over HTTP', async (t) => {
+  const { createRequire } = await import('node:module')
+  const parser = createRequire(import.meta.url)('socket.io-parser') as typeof import('socket.io-parser')
+  // a decoder reviving ISO timestamps as Dates: the data then holds values JSON.parse never makes
+  const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+  class RevivingDecoder extends parser.Decoder {
+    constructor () { super((_key: string, value: unknown) => typeof value === 'string' && ISO.test(value) ? new Date(value) : value) }
+  }
+  for (const dispatch of ['lean', 'inject'] as const) {
+    const app = await buildApp(t, { dispatch, socketio: { parser: { ...parser, Decoder: RevivingDecoder } } }, (app) => {
+      app.post('/when', async (request) => ({ ...seen(request), isDate: (request.body as { at: unknown }).at instanceof Date }))
+    })
+    const socket = await connect(t, app)
+    const data = { at: '2020-01-02T03:04:05.678Z', n: 1 }
+    const text = JSON.stringify(data)
+    const jwr = await request(socket, 'post', '/when', data)
+    t.equal(jwr.statusCode, 200)
+    t.same(jwr.body, { body: data, contentType: 'application/json', contentLength: String(Buffer.byteLength(text)), streamRead: true, isDate: false },
+      `${dispatch}: the route parses the text of the Date, as HTTP would give it: a string, the content-length of that text`)
+  }
+})
+
+t.test('dispatch: \'inject\' gets the text of a body the plugin only measured', async (t) => {
+  const app = await buildApp(t, { dispatch: 'inject' }, echo)
+  const socket = await connect(t, app)
+  const text = JSON.stringify(BODY)
+  const jwr = await request(socket, 'post', '/echo', BODY)
+  t.same(jwr.body, { body: JSON.parse(text), contentType: 'application/json', contentLength: String(Buffer.byteLength(text)), streamRead: true })
+})
