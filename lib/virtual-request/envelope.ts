@@ -125,6 +125,16 @@ function checkUrl (url: unknown): string | undefined {
   return undefined
 }
 
+// The JSON text of data a socket.io parser other than the default may have made: JSON.stringify throws on a
+// BigInt (or a toJSON that throws), which is the client's bad input, not the server's failure.
+function jsonText (value: unknown): string | { reason: string } {
+  try {
+    return JSON.stringify(value)
+  } catch (err) {
+    return { reason: `data JSON cannot carry: ${err instanceof Error ? err.message : String(err)}` }
+  }
+}
+
 // Appends `data` of a GET/HEAD as query parameters: sails.io.js front ends send io.socket.get('/user', { name }).
 // Own keys only, through URLSearchParams; objects are sent as JSON text (Sails blueprints read `where` that way).
 function appendQuery (url: string, data: Record<string, unknown>): string | { reason: string } {
@@ -132,12 +142,10 @@ function appendQuery (url: string, data: Record<string, unknown>): string | { re
   for (const key of Object.keys(data)) {
     const value = data[key]
     if (value === undefined) continue
-    if (Array.isArray(value)) {
-      for (const item of value) params.append(key, typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item))
-    } else if (value !== null && typeof value === 'object') {
-      params.append(key, JSON.stringify(value))
-    } else {
-      params.append(key, String(value))
+    for (const item of Array.isArray(value) ? value as unknown[] : [value]) {
+      const text = item !== null && typeof item === 'object' ? jsonText(item) : String(item)
+      if (typeof text !== 'string') return text
+      params.append(key, text)
     }
   }
   const query = params.toString()
@@ -194,7 +202,11 @@ export function parseEnvelope (verb: Verb, envelope: unknown, base: Record<strin
     const size = body?.bytes
     headers['content-type'] = 'application/json'
     // data JSON.parse could not have made (another socket.io parser's) goes as text, and is parsed as HTTP's would be
-    if (size === undefined) return { ok: true, parts: { method: METHODS[verb], url, headers, payload: JSON.stringify(data), parsed: undefined, bytes: undefined } }
+    if (size === undefined) {
+      const text = jsonText(data)
+      if (typeof text !== 'string') return fail(text.reason)
+      return { ok: true, parts: { method: METHODS[verb], url, headers, payload: text, parsed: undefined, bytes: undefined } }
+    }
     return { ok: true, parts: { method: METHODS[verb], url, headers, payload: undefined, parsed: data, bytes: size } }
   }
 

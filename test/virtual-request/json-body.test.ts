@@ -180,3 +180,21 @@ t.test('dispatch: \'inject\' gets the text of a body the plugin only measured', 
   const jwr = await request(socket, 'post', '/echo', BODY)
   t.same(jwr.body, { body: JSON.parse(text), contentType: 'application/json', contentLength: String(Buffer.byteLength(text)), streamRead: true })
 })
+
+t.test('data JSON cannot carry (a BigInt an app\'s socket.io parser made) gets a coded 400, and the socket goes on', async (t) => {
+  const { createRequire } = await import('node:module')
+  const parser = createRequire(import.meta.url)('socket.io-parser') as typeof import('socket.io-parser')
+  class BigIntDecoder extends parser.Decoder {
+    constructor () { super((_key: string, value: unknown) => typeof value === 'string' && /^\d+n$/.test(value) ? BigInt(value.slice(0, -1)) : value) }
+  }
+  const app = await buildApp(t, { socketio: { parser: { ...parser, Decoder: BigIntDecoder } } }, echo)
+  const socket = await connect(t, app)
+  // a GET's query data: a BigInt at the top is written as its digits, one in an object is JSON text
+  for (const [verb, data] of [['post', { n: '10n' }], ['get', { where: { n: '10n' } }]] as const) {
+    const bad = await request(socket, verb, '/echo', data)
+    t.equal(bad.statusCode, 400, `${verb}: refused`)
+    t.match(bad.body, { code: 'FST_SOCKETS_BAD_REQUEST', message: /data JSON cannot carry/ })
+  }
+  const ok = await request(socket, 'post', '/echo', { n: 10 })
+  t.same((ok.body as Record<string, unknown>).body, { n: 10 }, 'the next request is answered')
+})
