@@ -83,7 +83,7 @@ const ADAPTERS: Record<AdapterKind, AdapterSpec> = {
       const range = async (start: string, end: string): Promise<StreamEntry[]> =>
         await (pub as { xRange: (key: string, start: string, end: string) => Promise<StreamEntry[]> }).xRange(stream, nextId(start), end)
       const make = createStreamsAdapter(adopting(pub, link, stream), {
-        streamName: streamName(opts),
+        streamName: stream,
         channelPrefix: opts.key,
         sessionKeyPrefix: `${opts.key}#session#`,
         maxLen: opts.streamMaxLength

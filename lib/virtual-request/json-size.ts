@@ -19,7 +19,7 @@ export function writtenAsIs (s: string): boolean {
 
 /** A string as JSON.stringify writes it: quotes, escapes, \uXXXX for a lone surrogate, the rest in UTF-8. */
 export function stringSize (s: string): number {
-  if (PLAIN.test(s)) return s.length + 2
+  if (writtenAsIs(s)) return s.length + 2
   let size = 2
   const n = s.length
   for (let i = 0; i < n; i++) {
