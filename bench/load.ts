@@ -67,15 +67,16 @@ serve({
   /**
    * Every socket makes sequential requests until `durationMs` has passed; in-flight ones are awaited. With
    * `fresh`, each request's url gets a segment never sent before (`/side/<socket>.<n>`: a room to join).
-   * `first` sockets only, when given (the others stay connected and idle).
+   * `first` sockets only, when given (the others stay connected and idle). `each`, when given: every socket makes
+   * exactly that many requests instead (a window of a known count, for instruction counts).
    */
-  roundtrip: async ({ verb, url, data, durationMs, fresh, first }: { verb: string, url: string, data: unknown, durationMs: number, fresh?: boolean, first?: number }): Promise<RunResult> => {
+  roundtrip: async ({ verb, url, data, durationMs, fresh, first, each }: { verb: string, url: string, data: unknown, durationMs: number, fresh?: boolean, first?: number, each?: number }): Promise<RunResult> => {
     const latencies: number[] = []
     const start = performance.now()
     const deadline = start + durationMs
     let failure: string | undefined
     await Promise.all(sockets.slice(0, first).map(async (socket, i) => {
-      while (performance.now() < deadline && failure === undefined) {
+      for (let n = 0; (each === undefined ? performance.now() < deadline : n < each) && failure === undefined; n++) {
         const t0 = performance.now()
         const jwr = await ask(socket, verb, fresh === true ? `${url}/${i}.${++sent}` : url, data)
         latencies.push(performance.now() - t0)

@@ -37,11 +37,13 @@ export class Child<H = unknown> {
   readonly #waiting = new Map<number, { resolve: (v: unknown) => void, reject: (e: Error) => void, cmd: string }>()
   #exited: string | undefined
 
-  constructor (name: string, module: string, argv: string[], execArgv: string[] = []) {
+  /** `wrap`: a command the child's node runs under (`['valgrind', '--tool=callgrind', ...]`), its IPC channel kept. */
+  constructor (name: string, module: string, argv: string[], execArgv: string[] = [], wrap: string[] = []) {
     this.name = name
     const file = fileURLToPath(new URL(module, import.meta.url))
+    const node = ['--import', 'tsx', ...execArgv]
     this.proc = fork(file, argv, {
-      execArgv: ['--import', 'tsx', ...execArgv],
+      ...(wrap.length === 0 ? { execArgv: node } : { execPath: wrap[0], execArgv: [...wrap.slice(1), process.execPath, ...node] }),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc']
     })
     let ready!: (v: H) => void
