@@ -39,19 +39,40 @@ const HIDDEN_RESPONSE_HEADERS = new Set(['set-cookie', 'connection', 'keep-alive
  * (a HEAD answer states the length of the GET's).
  */
 export function jwrOfResponse (res: DispatchOutput): JWR {
-  const headers: Record<string, string | string[]> = {}
-  for (const name in res.headers) {
-    if (HIDDEN_RESPONSE_HEADERS.has(name)) continue
-    const value = res.headers[name]
-    if (typeof value === 'string' || Array.isArray(value)) headers[name] = value as string | string[]
-    else if (value !== undefined) headers[name] = String(value)
-  }
+  const given = res.headers
+  let headers = asGiven(given) ? given as Record<string, string | string[]> : copied(given)
   const type = headers['content-type']
   const declared = headers['content-length']
   const known = typeof declared === 'string' ? Number(declared) : NaN
   const { body, bytes, json } = decodeBody(typeof type === 'string' ? type : undefined, res.body, Number.isSafeInteger(known) ? known : undefined)
-  if (body !== undefined && bytes !== known) headers['content-length'] = String(bytes)
+  if (body !== undefined && bytes !== known) {
+    // the response's own map stays as the route left it (onResponse hooks still read it)
+    if (headers === given) headers = copied(given)
+    headers['content-length'] = String(bytes)
+  }
   const jwr: SplicedJwr = { body, statusCode: res.statusCode, headers }
   if (json !== undefined) jwr[kJsonText] = json
   return jwr
+}
+
+// Whether the answer's own header map can be the JWR's as it is (the common case: the response is done with it,
+// and copying it cost a store per header on a map of names that vary): nothing hidden, every value text.
+function asGiven (headers: DispatchOutput['headers']): boolean {
+  for (const name in headers) {
+    if (HIDDEN_RESPONSE_HEADERS.has(name)) return false
+    const value = headers[name]
+    if (typeof value !== 'string' && !Array.isArray(value)) return false
+  }
+  return true
+}
+
+function copied (given: DispatchOutput['headers']): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {}
+  for (const name in given) {
+    if (HIDDEN_RESPONSE_HEADERS.has(name)) continue
+    const value = given[name]
+    if (typeof value === 'string' || Array.isArray(value)) headers[name] = value as string | string[]
+    else if (value !== undefined) headers[name] = String(value)
+  }
+  return headers
 }

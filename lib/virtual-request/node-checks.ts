@@ -1,4 +1,4 @@
-import { IncomingMessage, OutgoingMessage, ServerResponse } from 'node:http'
+import { IncomingMessage, OutgoingMessage, ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http'
 
 // The argument checks of http.ServerResponse, so a virtual response refuses what a real one refuses, with
 // the same error (class, code, message): Fastify then runs onError and the error handler and answers 500,
@@ -39,12 +39,37 @@ export function checkStatusCode (code: unknown): number {
 // The characters Node refuses in a header value or status message (checkInvalidHeaderChar).
 const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/
 
+// Header names and short texts that passed Node's checks. Every answer writes the same few (Fastify's
+// content-type, 'OK'): a lookup instead of a regular expression each. Bounded, as an app writes a handful.
+const CACHED = 512
+const goodNames = new Set<string>()
+const goodTexts = new Set<string>()
+function remember (set: Set<string>, text: string): void {
+  if (set.size < CACHED && text.length <= 128) set.add(text)
+}
+
+/** A header name, checked by Node's own validator (ERR_INVALID_HTTP_TOKEN). */
+export function checkHeaderName (name: string): void {
+  if (goodNames.has(name)) return
+  validateHeaderName(name)
+  remember(goodNames, name)
+}
+
+/** A header value, checked by Node's own validator (ERR_HTTP_INVALID_HEADER_VALUE, ERR_INVALID_CHAR); a text's validity does not depend on the name. */
+export function checkHeaderValue (name: string, value: unknown): void {
+  if (typeof value === 'string' && goodTexts.has(value)) return
+  validateHeaderValue(name, value as string)
+  if (typeof value === 'string') remember(goodTexts, value)
+}
+
 /** A status message with a character a status line cannot hold: ERR_INVALID_CHAR, as from `writeHead`. */
 export function checkStatusMessage (message: string): void {
+  if (goodTexts.has(message)) return
   if (INVALID_HEADER_CHAR.test(message)) {
     throw thrownBy(() => probe().writeHead(200, message),
       () => Object.assign(new TypeError('Invalid character in statusMessage'), { code: 'ERR_INVALID_CHAR' }))
   }
+  remember(goodTexts, message)
 }
 
 /** A body chunk `write` and `end` accept: a string or a Uint8Array (ERR_STREAM_NULL_VALUES, ERR_INVALID_ARG_TYPE otherwise). */

@@ -49,32 +49,37 @@ export class VirtualConnection {
 Object.setPrototypeOf(VirtualConnection.prototype, EventEmitter.prototype)
 export interface VirtualConnection extends EventEmitter {}
 
+// Node's own: the stream state a Readable's constructor makes, made here when the stream is first used
+const ReadableState = (Readable as unknown as { ReadableState: new (options: object, stream: object, isDuplex: boolean) => object }).ReadableState
+const STATE_OPTIONS = Object.freeze({ autoDestroy: false })
+
 /** The raw request: a readable stream of the JSON body, carrying the socket context under its symbol. */
-export class VirtualIncoming extends Readable {
+export class VirtualIncoming {
   readonly method: string
   url: string
   readonly headers: Record<string, string>
   readonly socket: VirtualConnection
-  readonly httpVersion = '1.1'
-  readonly httpVersionMajor = 1
-  readonly httpVersionMinor = 1
+  declare readonly httpVersion: '1.1'
+  declare readonly httpVersionMajor: 1
+  declare readonly httpVersionMinor: 1
   readonly trailers: Record<string, string> = {}
   readonly rawTrailers: string[] = []
   /** A request, not a response: as on IncomingMessage, these are null. */
-  readonly statusCode = null
-  readonly statusMessage = null
-  readonly upgrade = false
-  readonly joinDuplicateHeaders = false
+  declare readonly statusCode: null
+  declare readonly statusMessage: null
+  declare readonly upgrade: false
+  declare readonly joinDuplicateHeaders: false
   aborted = false
   complete = true
   readonly [kSocketContext]: unknown
+  // the Readable's state, made on first use: a GET that nobody reads as a stream never makes it
+  #state: object | undefined
   // the body until it is read (as bytes) or handed over parsed: its JSON text, or the value it is made from
   #unread = false
   #body: string | undefined
   #parsed: unknown
 
   constructor (context: unknown, connection: VirtualConnection, input: DispatchInput) {
-    super({ autoDestroy: false })
     this[kSocketContext] = context
     this.method = input.method
     this.url = input.url
@@ -95,6 +100,10 @@ export class VirtualIncoming extends Readable {
 
   get connection (): VirtualConnection { return this.socket }
   get client (): VirtualConnection { return this.socket }
+
+  // What every Readable method reads first; made as Readable's constructor makes it, with autoDestroy off
+  get _readableState (): object { return (this.#state ??= new ReadableState(STATE_OPTIONS, this, false)) }
+  set _readableState (state: object) { this.#state = state }
 
   /** Every header as a list of its values (a virtual request gives each name once). */
   get headersDistinct (): Record<string, string[]> {
@@ -137,7 +146,7 @@ export class VirtualIncoming extends Readable {
     return parsed
   }
 
-  override _read (): void {
+  _read (): void {
     if (this.#unread) this.push(Buffer.from(this.#body ?? JSON.stringify(this.#parsed), 'utf8'))
     this.#unread = false
     this.#body = undefined
@@ -147,3 +156,14 @@ export class VirtualIncoming extends Readable {
 
   setTimeout (): this { return this }
 }
+
+// A Readable by its prototype, without running Readable's constructor (as VirtualOutgoing is a Stream): the
+// constructor makes the stream's state, about forty fields, which a request nobody reads as a stream (a GET,
+// a body handed over parsed) never uses; the state is made on first use instead (the getter above), and the
+// listener table with the first listener, as EventEmitter makes it.
+Object.setPrototypeOf(VirtualIncoming.prototype, Readable.prototype)
+// the same for every request: on the prototype, not copied onto each one
+Object.assign(VirtualIncoming.prototype, {
+  httpVersion: '1.1', httpVersionMajor: 1, httpVersionMinor: 1, statusCode: null, statusMessage: null, upgrade: false, joinDuplicateHeaders: false
+})
+export interface VirtualIncoming extends Readable {}

@@ -1,10 +1,11 @@
-import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http'
+import { STATUS_CODES } from 'node:http'
 import { Stream } from 'node:stream'
 import type { VirtualConnection, VirtualIncoming } from './request.js'
 import type { Chunks } from './body.js'
 import { NullObject } from '../common/values.js'
 import {
-  checkChunk, checkHeadersArgument, headerListError, checkNameArgument, checkStatusCode, checkStatusMessage, checkTrailers, headersSentError
+  checkChunk, checkHeadersArgument, checkHeaderName, checkHeaderValue, headerListError, checkNameArgument, checkStatusCode, checkStatusMessage,
+  checkTrailers, headersSentError
 } from './node-checks.js'
 
 // The response side of the virtual HTTP pair: what Fastify and route code use of a ServerResponse, with its
@@ -35,10 +36,21 @@ function httpDate (): string {
   return dateText
 }
 
+// Header names in lower case, as the map keeps them: answers write the same few names, each lowered once.
+const lowered = new Map<string, string>()
+function keyOf (name: string): string {
+  let key = lowered.get(name)
+  if (key === undefined) {
+    key = name.toLowerCase()
+    if (lowered.size < 512 && name.length <= 128) lowered.set(name, key)
+  }
+  return key
+}
+
 function checkHeader (name: string, value: unknown): void {
-  validateHeaderName(name)
-  if (Array.isArray(value)) for (const item of value) validateHeaderValue(name, item as string)
-  else validateHeaderValue(name, value as string)
+  checkHeaderName(name)
+  if (Array.isArray(value)) for (const item of value) checkHeaderValue(name, item)
+  else checkHeaderValue(name, value)
 }
 
 function copyValue (value: unknown): HeaderValue {
@@ -94,7 +106,7 @@ export class VirtualOutgoing<T> {
   get errored (): Error | null { return this.#errored }
 
   #store (name: string, value: HeaderValue): void {
-    const key = name.toLowerCase()
+    const key = keyOf(name)
     if (key !== name) (this.#rawNames ??= Object.create(null) as Record<string, string>)[key] = name
     else if (this.#rawNames !== undefined) delete this.#rawNames[key]
     this.#headers[key] = value
@@ -102,8 +114,8 @@ export class VirtualOutgoing<T> {
 
   setHeader (name: string, value: string | number | readonly string[]): this {
     if (this.headersSent) throw headersSentError('set')
-    validateHeaderName(name)
-    validateHeaderValue(name, value as string)
+    checkHeaderName(name)
+    checkHeaderValue(name, value)
     this.#progressive = true
     this.#store(name, copyValue(value))
     return this
@@ -124,9 +136,9 @@ export class VirtualOutgoing<T> {
 
   appendHeader (name: string, value: string | readonly string[]): this {
     if (this.headersSent) throw headersSentError('append')
-    validateHeaderName(name)
-    validateHeaderValue(name, value as string)
-    const key = name.toLowerCase()
+    checkHeaderName(name)
+    checkHeaderValue(name, value)
+    const key = keyOf(name)
     const prior = this.#headers[key]
     if (prior === undefined) return this.setHeader(name, value)
     const added = Array.isArray(value) ? value.map(String) : [String(value)]
@@ -136,7 +148,7 @@ export class VirtualOutgoing<T> {
 
   getHeader (name: string): HeaderValue | undefined {
     checkNameArgument(name)
-    return this.#headers[name.toLowerCase()]
+    return this.#headers[keyOf(name)]
   }
 
   getHeaders (): Record<string, HeaderValue> { return Object.assign(Object.create(null), this.#headers) }
@@ -145,13 +157,13 @@ export class VirtualOutgoing<T> {
 
   hasHeader (name: string): boolean {
     checkNameArgument(name)
-    return this.#headers[name.toLowerCase()] !== undefined
+    return this.#headers[keyOf(name)] !== undefined
   }
 
   removeHeader (name: string): void {
     checkNameArgument(name)
     if (this.headersSent) throw headersSentError('remove')
-    const key = name.toLowerCase()
+    const key = keyOf(name)
     delete this.#headers[key]
     if (this.#rawNames !== undefined) delete this.#rawNames[key]
   }
@@ -309,7 +321,7 @@ function headersOf (headers: Record<string, unknown> | unknown[] | undefined | n
   const gathered = new Map<string, { name: string, values: string[] }>()
   for (let i = 0; i < flat.length; i += 2) {
     const name = flat[i] as string
-    validateHeaderName(name)
+    checkHeaderName(name)
     const entry = gathered.get(name.toLowerCase())
     if (entry === undefined) gathered.set(name.toLowerCase(), { name, values: [String(flat[i + 1])] })
     else entry.values.push(String(flat[i + 1]))

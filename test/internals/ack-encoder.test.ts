@@ -45,3 +45,21 @@ t.test('what is not spliced', async (t) => {
   const bytes = { type: parser.PacketType.ACK, nsp: '/', id: 2, data: [{ body: Buffer.from([1, 2]), statusCode: 200, headers: {} }] }
   t.same(ours.encode(bytes), theirs.encode(bytes), 'an ack with binary data')
 })
+
+t.test('the JWR takes the answer\'s header map as it is, unless something in it must change', async (t) => {
+  const plain = { 'content-type': 'text/plain; charset=utf-8', 'content-length': '2', date: 'x' }
+  const jwr = jwrOfResponse({ statusCode: 200, headers: plain, body: ['ok'] })
+  t.equal(jwr.headers, plain, 'nothing hidden, every value a string: no copy')
+  t.same(jwr.body, 'ok')
+  const hidden = { 'content-type': 'text/plain', 'set-cookie': ['a=1'], connection: 'close' }
+  const hiding = jwrOfResponse({ statusCode: 200, headers: hidden, body: ['ok'] })
+  t.same(hiding.headers, { 'content-type': 'text/plain', 'content-length': '2' }, 'set-cookie and connection never reach the socket')
+  t.same(hidden, { 'content-type': 'text/plain', 'set-cookie': ['a=1'], connection: 'close' }, 'the response\'s map unchanged')
+  const numeric = { 'content-type': 'text/plain', 'content-length': 2 }
+  t.same(jwrOfResponse({ statusCode: 200, headers: numeric, body: ['ok'] }).headers, { 'content-type': 'text/plain', 'content-length': '2' }, 'a number value becomes its text')
+  // bytes written past what the route declared (a raw write): counted, not trusted
+  const wrong = { 'content-type': 'application/octet-stream', 'content-length': '99' }
+  const fixed = jwrOfResponse({ statusCode: 200, headers: wrong, body: [Buffer.from('ok')] })
+  t.equal(fixed.headers['content-length'], '2', 'the JWR states the bytes sent')
+  t.equal(wrong['content-length'], '99', 'the response\'s own map keeps what the route declared (onResponse hooks read it)')
+})

@@ -81,6 +81,28 @@ for (const dispatch of MODES) {
   })
 }
 
+// Names and texts that passed are remembered (node-checks.ts): what passed once passes again, and a bad one
+// is refused however many good ones came before, under the same name or not.
+t.test('remembered header names and texts let nothing bad through', async (t) => {
+  const fresh = (): VirtualOutgoing<undefined> =>
+    new VirtualOutgoing(new VirtualIncoming({}, new VirtualConnection('127.0.0.1', false), { method: 'GET', url: '/', headers: {}, payload: undefined }), () => {}, undefined)
+  for (let i = 0; i < 3; i++) {
+    t.doesNotThrow(() => fresh().writeHead(200, 'OK', { 'content-type': 'text/plain', 'X-Mixed': 'v' }), `good headers, ${i + 1}`)
+  }
+  t.throws(() => fresh().writeHead(200, { 'content-type': 'text/plain\r\nx: y' }), { code: 'ERR_INVALID_CHAR' }, 'a bad value under a remembered name')
+  t.throws(() => fresh().writeHead(200, { 'content type': 'text/plain' }), { code: 'ERR_INVALID_HTTP_TOKEN' }, 'a bad name with a remembered value')
+  t.throws(() => fresh().writeHead(200, 'OK\n'), { code: 'ERR_INVALID_CHAR' }, 'a bad status message after a remembered one')
+  t.throws(() => fresh().setHeader('content-type', undefined as unknown as string), { code: 'ERR_HTTP_INVALID_HEADER_VALUE' }, 'no value under a remembered name')
+  t.throws(() => fresh().setHeader(42 as unknown as string, 'text/plain'), { code: 'ERR_INVALID_HTTP_TOKEN' }, 'a name that is not a string')
+  const res = fresh()
+  res.setHeader('X-Mixed', 'a')
+  res.setHeader('X-MIXED', 'b')
+  t.equal(res.getHeader('x-mixed'), 'b', 'names are lowered once and found by any spelling')
+  t.same(res.getRawHeaderNames(), ['X-MIXED'], 'the spelling last given is kept')
+  const long = 'x'.repeat(200)
+  t.doesNotThrow(() => { fresh().setHeader(long, long); fresh().setHeader(long, long) }, 'long names and texts (not remembered) are checked each time')
+})
+
 // The same bad call on a real ServerResponse and on the virtual one throws the same error: class, code, message.
 t.test('the virtual response throws what a real ServerResponse throws', async (t) => {
   const fresh = (): { real: ServerResponse, ours: VirtualOutgoing<undefined> } => ({

@@ -51,6 +51,29 @@ t.test('IncomingMessage: prototype chain and members', async (t) => {
   check(t, 'IncomingMessage', names, ourRequest, REQUEST_NOT_EMULATED)
 })
 
+t.test('the request is a Readable whose state is made on first use, as its constructor would make it', async (t) => {
+  const ReadableState = (Readable as unknown as { ReadableState: new (...args: unknown[]) => { autoDestroy: boolean } }).ReadableState
+  const req = new VirtualIncoming({}, connection, { method: 'POST', url: '/', headers: {}, payload: '{"a":1}' })
+  t.notOk(Object.getOwnPropertyNames(req).includes('_readableState'), 'no state of its own until used')
+  const state = (req as unknown as { _readableState: unknown })._readableState
+  t.ok(state instanceof ReadableState, 'Node\'s ReadableState')
+  t.equal((state as { autoDestroy: boolean }).autoDestroy, false, 'autoDestroy off, as before')
+  t.equal((req as unknown as { _readableState: unknown })._readableState, state, 'made once')
+  t.equal(req.readableEnded, false)
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  t.equal(Buffer.concat(chunks).toString(), '{"a":1}', 'the body, read as a stream')
+  t.equal(req.readableEnded, true)
+  t.equal(req.listenerCount('data'), 0)
+  const quiet = new VirtualIncoming({}, connection, { method: 'GET', url: '/', headers: {}, payload: undefined })
+  t.equal(quiet.httpVersion, '1.1')
+  t.same([quiet.httpVersionMajor, quiet.httpVersionMinor, quiet.statusCode, quiet.statusMessage, quiet.upgrade], [1, 1, null, null, false], 'constants from the prototype')
+  quiet.on('end', () => {})
+  quiet.resume()
+  await new Promise<void>((resolve) => quiet.once('end', () => resolve()))
+  t.pass('a request without a body ends empty')
+})
+
 t.test('the connection has what Fastify and loggers read of a net.Socket', async (t) => {
   t.ok(connection instanceof EventEmitter)
   for (const name of ['remoteAddress', 'remoteFamily', 'encrypted', 'destroyed', 'setTimeout', 'setNoDelay', 'setKeepAlive', 'ref', 'unref', 'destroy']) {
