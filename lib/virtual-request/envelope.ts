@@ -187,7 +187,7 @@ export function parseEnvelope (verb: Verb, envelope: unknown, base: Record<strin
 
   // A plain object, as IncomingMessage#headers is, and the request's own (the dispatch keeps it):
   // safe because names are tokens and '__proto__' keys were refused above.
-  const headers: Record<string, string> = { ...base }
+  const headers: Record<string, string> = Object.assign({}, base)
   const given = envelope.headers
   if (given !== undefined && given !== null) {
     if (!isPlainObject(given)) return fail('headers must be an object of strings')
