@@ -25,6 +25,9 @@ const WARMUP = Number(arg('warmup') ?? 1500) // requests per socket before count
 const EACH = Number(arg('each') ?? 100) // requests per socket in a counted window
 const ROUNDS = Number(arg('rounds') ?? 5) // the median is reported: a window where the JIT recompiled something stands out
 const only = arg('only')?.split(',')
+for (const [name, value] of Object.entries({ sockets: SOCKETS, warmup: WARMUP, each: EACH, rounds: ROUNDS })) {
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`bench:instructions: --${name} must be a whole number of at least 1, got ${String(value)}`)
+}
 // V8 without background threads: under callgrind threads take turns, and a helper thread that waits by spinning
 // would count instructions by the second, not by the request (the GC runs on the main thread instead). The young
 // generation's collections are counted: they follow what a request allocates. Full (mark-compact) collections are
@@ -56,6 +59,8 @@ const workloads = [
   { key: 'post', name: 'POST 1 KB JSON, schema-validated', verb: 'post', path: '/echo', data: postBody() as unknown, fresh: false },
   { key: 'join', name: 'join of a new room through a route', verb: 'get', path: '/side', data: undefined as unknown, fresh: true }
 ].filter((w) => only === undefined || only.includes(w.key))
+const unknown = only?.filter((name) => !['roundtrip', 'post', 'join'].includes(name)) ?? []
+if (unknown.length > 0) throw new Error(`bench:instructions: --only takes roundtrip, post and join, not ${unknown.join(', ')}`)
 
 async function main (): Promise<void> {
   await rm(OUT, { recursive: true, force: true })
@@ -93,8 +98,10 @@ async function main (): Promise<void> {
       const raw = median(counts.get('raw') ?? [])
       console.log(`${w.name}:`)
       for (const [kind, list] of counts) {
+        if (list.length === 0) { console.log(`  ${kind.padEnd(8)} every window had a full collection: no count`); continue }
         const m = median(list)
-        console.log(`  ${kind.padEnd(8)} ${Math.round(m).toLocaleString('en-US').padStart(10)} instructions/request  ${(m / raw).toFixed(3)}x raw` +
+        const ratio = Number.isNaN(raw) ? '' : `  ${(m / raw).toFixed(3)}x raw`
+        console.log(`  ${kind.padEnd(8)} ${Math.round(m).toLocaleString('en-US').padStart(10)} instructions/request${ratio}` +
           `  (windows: ${list.map((v) => Math.round(v).toLocaleString('en-US')).join(', ')}; spread ${((Math.max(...list) / Math.min(...list) - 1) * 100).toFixed(1)}%)`)
       }
     }
