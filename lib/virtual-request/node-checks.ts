@@ -41,16 +41,11 @@ const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/
 
 // Header names and short texts that passed Node's checks. Every answer writes the same few (Fastify's
 // content-type, 'OK'): a lookup instead of a regular expression each. Bounded, as an app writes a handful.
+const CACHED = 512
 const goodNames = new Set<string>()
 const goodTexts = new Set<string>()
-
-/** Whether a cache of header names or texts holding `size` entries takes `text` too: the one bound of them all. */
-export function cacheTakes (size: number, text: string): boolean {
-  return size < 512 && text.length <= 128
-}
-
 function remember (set: Set<string>, text: string): void {
-  if (cacheTakes(set.size, text)) set.add(text)
+  if (set.size < CACHED && text.length <= 128) set.add(text)
 }
 
 /** A header name, checked by Node's own validator (ERR_INVALID_HTTP_TOKEN). */

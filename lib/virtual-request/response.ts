@@ -4,7 +4,7 @@ import type { VirtualConnection, VirtualIncoming } from './request.js'
 import type { Chunks } from './body.js'
 import { NullObject } from '../common/values.js'
 import {
-  cacheTakes, checkChunk, checkHeadersArgument, checkHeaderName, checkHeaderValue, headerListError, checkNameArgument, checkStatusCode, checkStatusMessage,
+  checkChunk, checkHeadersArgument, checkHeaderName, checkHeaderValue, headerListError, checkNameArgument, checkStatusCode, checkStatusMessage,
   checkTrailers, headersSentError
 } from './node-checks.js'
 
@@ -42,7 +42,7 @@ function keyOf (name: string): string {
   let key = lowered.get(name)
   if (key === undefined) {
     key = name.toLowerCase()
-    if (cacheTakes(lowered.size, name)) lowered.set(name, key)
+    if (lowered.size < 512 && name.length <= 128) lowered.set(name, key)
   }
   return key
 }
